@@ -1,0 +1,88 @@
+package shoal.tracker;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import shoal.common.cli.DurationConverter;
+
+/** {@code shoal tracker}: runs the tracker until SIGTERM or Ctrl-C. */
+@Command(
+    name = "tracker",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the Shoal tracker: the registry of peers, the files they hold and the transfers between them.",
+      "Without --db-url it runs an embedded PostgreSQL whose data lives in <data-dir>/pg.",
+      "Every option can also be set as the environment variable SHOAL_<OPTION>, e.g. SHOAL_DB_URL."
+    },
+    sortOptions = false)
+public final class Main implements Callable<Integer> {
+
+  @Option(names = "--host", defaultValue = "${env:SHOAL_HOST:-0.0.0.0}",
+      description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--port", defaultValue = "${env:SHOAL_PORT:-8080}",
+      description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--db-url", defaultValue = "${env:SHOAL_DB_URL}",
+      description = "PostgreSQL to use, as postgresql://user:pass@host:port/db (default: embedded).")
+  String dbUrl;
+
+  @Option(names = "--data-dir", defaultValue = "${env:SHOAL_DATA_DIR:-./data/tracker}",
+      description = "Where the embedded PostgreSQL keeps its data (default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--heartbeat", defaultValue = "${env:SHOAL_HEARTBEAT:-10s}", converter = DurationConverter.class,
+      description = "How often peers are asked to heartbeat (default: ${DEFAULT-VALUE}).")
+  Duration heartbeat;
+
+  @Option(names = "--peer-ttl", defaultValue = "${env:SHOAL_PEER_TTL:-30s}", converter = DurationConverter.class,
+      description = "A peer silent this long is removed with everything it holds (default: ${DEFAULT-VALUE}).")
+  Duration peerTtl;
+
+  @Override
+  public Integer call() {
+    TrackerConfig config;
+    try {
+      if (dbUrl != null && !dbUrl.isBlank()) {
+        shoal.tracker.db.DatabaseUrl.parse(dbUrl);
+      }
+      config = new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl);
+    } catch (IllegalArgumentException e) {
+      System.err.println("shoal tracker: " + e.getMessage());
+      return 2;
+    }
+    Tracker tracker;
+    try {
+      tracker = Tracker.start(config);
+    } catch (RuntimeException e) {
+      System.err.println("shoal tracker: could not start: " + rootMessage(e));
+      return 1;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(tracker::close, "shoal-shutdown"));
+    System.out.println("listening on http://" + host + ":" + tracker.port());
+    System.out.flush();
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    CommandLine commandLine = new CommandLine(new Main());
+    int exitCode = commandLine.execute(args);
+    // On success the server's threads keep the JVM alive until SIGTERM; only failures exit here.
+    if (exitCode != 0) {
+      System.exit(exitCode);
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root.getMessage() + ")";
+  }
+}

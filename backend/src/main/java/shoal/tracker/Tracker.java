@@ -1,0 +1,109 @@
+package shoal.tracker;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import shoal.tracker.db.DatabaseUrl;
+import shoal.tracker.db.EmbeddedDatabase;
+import shoal.tracker.db.Migrations;
+import shoal.tracker.http.TrackerVerticle;
+import shoal.tracker.registry.LivenessSweeper;
+
+/**
+ * A running tracker: its database (embedded unless a URL was given), migrated; a Vert.x instance
+ * with Prometheus metrics; the HTTP verticles and the liveness sweeper. Started by {@code Main}
+ * and, the same way, by the tests.
+ */
+public final class Tracker implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Tracker.class);
+
+  private final Vertx vertx;
+  private final EmbeddedDatabase embedded;
+  private final TrackerConfig config;
+  private final int port;
+
+  private Tracker(Vertx vertx, EmbeddedDatabase embedded, TrackerConfig config, int port) {
+    this.vertx = vertx;
+    this.embedded = embedded;
+    this.config = config;
+    this.port = port;
+  }
+
+  /** Starts a tracker and returns once it listens. Blocks: call it from a plain thread. */
+  public static Tracker start(TrackerConfig config) {
+    EmbeddedDatabase embedded = null;
+    if (config.usesEmbeddedDatabase()) {
+      embedded = EmbeddedDatabase.start(config.dataDir().resolve("pg"), 0);
+      config = config.withDbUrl(embedded.url().toUrl());
+    }
+    Vertx vertx = null;
+    try {
+      Migrations.apply(DatabaseUrl.parse(config.dbUrl()));
+      PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      vertx = Vertx.builder()
+          .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+              .setEnabled(true)
+              .setJvmMetricsEnabled(true)
+              .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
+          .withMetrics(new MicrometerMetricsFactory(metrics))
+          .build();
+      List<TrackerVerticle> servers = new CopyOnWriteArrayList<>();
+      DeploymentOptions deployment = new DeploymentOptions().setConfig(config.toJson());
+      vertx.deployVerticle(LivenessSweeper::new, deployment).await(30, TimeUnit.SECONDS);
+      vertx.deployVerticle(() -> {
+            TrackerVerticle server = new TrackerVerticle(metrics);
+            servers.add(server);
+            return server;
+          }, new DeploymentOptions(deployment).setInstances(Runtime.getRuntime().availableProcessors()))
+          .await(30, TimeUnit.SECONDS);
+      return new Tracker(vertx, embedded, config, servers.get(0).actualPort());
+    } catch (Exception | Error e) {
+      if (vertx != null) {
+        vertx.close();
+      }
+      if (embedded != null) {
+        embedded.close();
+      }
+      throw e instanceof RuntimeException runtime ? runtime
+          : new IllegalStateException("the tracker did not start: " + e.getMessage(), e);
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** The base URL clients use, e.g. {@code http://127.0.0.1:8080}. */
+  public String url() {
+    String host = "0.0.0.0".equals(config.host()) || "::".equals(config.host()) ? "127.0.0.1" : config.host();
+    return "http://" + host + ":" + port;
+  }
+
+  public TrackerConfig config() {
+    return config;
+  }
+
+  /** Stops serving, then stops the embedded database if there is one. */
+  @Override
+  public void close() {
+    try {
+      vertx.close().await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("the tracker did not stop cleanly: {}", e.getMessage());
+    }
+    if (embedded != null) {
+      embedded.close();
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package shoal.tracker.http;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+import java.util.concurrent.TimeUnit;
+import shoal.tracker.registry.RegistryStats;
+
+/** What operators and monitoring ask: the network's counters and whether the tracker is healthy. */
+final class OpsApi {
+
+  private final Pool pool;
+
+  OpsApi(Pool pool) {
+    this.pool = pool;
+  }
+
+  void stats(RoutingContext ctx) {
+    Replies.json(ctx, 200, RegistryStats.read(pool), RegistryStats::toJson);
+  }
+
+  /** 200 while PostgreSQL answers, 503 while it does not; never an error page. */
+  void health(RoutingContext ctx) {
+    pool.query("SELECT 1").execute()
+        .timeout(3, TimeUnit.SECONDS)
+        .onComplete(
+            ok -> send(ctx, 200, "UP", null),
+            failure -> send(ctx, 503, "DOWN", failure.getMessage()));
+  }
+
+  private static void send(RoutingContext ctx, int status, String state, String error) {
+    JsonObject body = new JsonObject().put("status", state).put("database", state);
+    if (error != null) {
+      body.put("error", "unavailable").put("message", "PostgreSQL does not answer: " + error);
+    }
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+}

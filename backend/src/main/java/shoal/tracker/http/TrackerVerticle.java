@@ -1,0 +1,92 @@
+package shoal.tracker.http;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.sqlclient.Pool;
+import shoal.common.http.ApiError;
+import shoal.common.http.ErrorResponder;
+import shoal.tracker.TrackerConfig;
+import shoal.tracker.db.DatabaseFailures;
+import shoal.tracker.db.DatabaseUrl;
+import shoal.tracker.db.RegistryPool;
+import shoal.tracker.events.RegistryEvents;
+import shoal.tracker.registry.FileCatalog;
+import shoal.tracker.registry.PeerRegistry;
+import shoal.tracker.registry.TransferLedger;
+
+/** The tracker's HTTP face: the REST API, health and metrics. Several instances may run side by side. */
+public final class TrackerVerticle extends VerticleBase {
+
+  /** Large enough for {@value RequestReader#MAX_FILES_PER_REQUEST} files with long names. */
+  static final long MAX_BODY_BYTES = 4L * 1024 * 1024;
+
+  private final PrometheusMeterRegistry metrics;
+  private PeerApi peerApi;
+  private FileApi fileApi;
+  private TransferApi transferApi;
+  private OpsApi opsApi;
+  private HttpServer server;
+
+  public TrackerVerticle(PrometheusMeterRegistry metrics) {
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<?> start() {
+    TrackerConfig config = TrackerConfig.fromJson(config());
+    Pool pool = RegistryPool.create(vertx, DatabaseUrl.parse(config.dbUrl()));
+    RegistryEvents events = new RegistryEvents(vertx.eventBus());
+    PeerRegistry peers = new PeerRegistry(pool, events, config.peerTtl());
+    peerApi = new PeerApi(peers, config.heartbeat(), config.peerTtl());
+    fileApi = new FileApi(new FileCatalog(pool));
+    transferApi = new TransferApi(new TransferLedger(pool, peers, events));
+    opsApi = new OpsApi(pool);
+    server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true));
+    return server.requestHandler(router()).listen(config.port(), config.host());
+  }
+
+  /** The bound port, once started. */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private Router router() {
+    Router router = Router.router(vertx);
+    router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+
+    router.post("/api/v1/peers").handler(peerApi::registerPeer);
+    router.get("/api/v1/peers").handler(peerApi::listPeers);
+    router.get("/api/v1/peers/:peerId").handler(peerApi::getPeer);
+    router.delete("/api/v1/peers/:peerId").handler(peerApi::leave);
+    router.put("/api/v1/peers/:peerId/files").handler(peerApi::replaceFiles);
+    router.post("/api/v1/peers/:peerId/files").handler(peerApi::addFiles);
+    router.post("/api/v1/peers/:peerId/heartbeat").handler(peerApi::heartbeat);
+
+    router.get("/api/v1/files").handler(fileApi::searchFiles);
+    router.get("/api/v1/files/:sha256").handler(fileApi::lookupFile);
+
+    router.post("/api/v1/transfers").handler(transferApi::startTransfer);
+    router.get("/api/v1/transfers").handler(transferApi::listTransfers);
+    router.post("/api/v1/transfers/:transferId/progress").handler(transferApi::reportProgress);
+    router.post("/api/v1/transfers/:transferId/complete").handler(transferApi::completeTransfer);
+    router.post("/api/v1/transfers/:transferId/fail").handler(transferApi::failTransfer);
+
+    router.get("/api/v1/stats").handler(opsApi::stats);
+    router.get("/health").handler(opsApi::health);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics));
+
+    ErrorResponder errors = new ErrorResponder(DatabaseFailures::isUnavailable);
+    router.route().failureHandler(errors);
+    router.errorHandler(404, ctx -> ErrorResponder.send(ctx.response(),
+        ApiError.notFound("not_found", "There is nothing at " + ctx.normalizedPath() + ".")));
+    router.errorHandler(405, ctx -> ErrorResponder.send(ctx.response(),
+        new ApiError(405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.normalizedPath() + ".")));
+    return router;
+  }
+}

@@ -1,0 +1,61 @@
+package shoal.tracker.http;
+
+import static shoal.tracker.http.RequestReader.*;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Set;
+import java.util.UUID;
+import shoal.common.http.ApiError;
+import shoal.tracker.registry.Transfer;
+import shoal.tracker.registry.TransferLease;
+import shoal.tracker.registry.TransferLedger;
+
+/** {@code /api/v1/transfers}: asking for a source, reporting progress and the outcome. */
+final class TransferApi {
+
+  private static final Set<String> STATES =
+      Set.of(Transfer.ACTIVE, Transfer.COMPLETED, Transfer.FAILED, Transfer.ABANDONED);
+
+  private final TransferLedger ledger;
+
+  TransferApi(TransferLedger ledger) {
+    this.ledger = ledger;
+  }
+
+  void startTransfer(RoutingContext ctx) {
+    String token = bearerToken(ctx);
+    if (token == null) {
+      throw ApiError.unauthorized("Only a registered peer may start a transfer: Authorization: Bearer <token>.");
+    }
+    JsonObject body = jsonObject(ctx);
+    Replies.json(ctx, 201, ledger.start(token, sha256(body.getValue("sha256")), peerIds(body, "exclude")), TransferLease::toJson);
+  }
+
+  void reportProgress(RoutingContext ctx) {
+    UUID transferId = transferIdParam(ctx);
+    long bytes = nonNegativeLong(jsonObject(ctx), "bytes");
+    Replies.ok(ctx, ledger.progress(transferId, bearerToken(ctx), bytes));
+  }
+
+  void completeTransfer(RoutingContext ctx) {
+    Replies.ok(ctx, ledger.complete(transferIdParam(ctx), bearerToken(ctx)));
+  }
+
+  void failTransfer(RoutingContext ctx) {
+    String reason = optionalText(optionalJsonObject(ctx), "reason", 500);
+    Replies.ok(ctx, ledger.fail(transferIdParam(ctx), bearerToken(ctx), reason == null ? "unspecified" : reason));
+  }
+
+  void listTransfers(RoutingContext ctx) {
+    String state = ctx.queryParams().get("state");
+    if (state != null && !STATES.contains(state)) {
+      throw ApiError.invalidRequest("'state' must be one of active, completed, failed, abandoned.");
+    }
+    Replies.jsonArray(ctx, ledger.list(state, limit(ctx), offset(ctx)), Transfer::toJson);
+  }
+
+  private static JsonObject ok(Object ignored) {
+    return new JsonObject().put("ok", true);
+  }
+}

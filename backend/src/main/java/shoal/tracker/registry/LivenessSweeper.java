@@ -1,0 +1,59 @@
+package shoal.tracker.registry;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import shoal.tracker.TrackerConfig;
+import shoal.tracker.db.DatabaseUrl;
+import shoal.tracker.db.RegistryPool;
+import shoal.tracker.events.RegistryEvents;
+
+/**
+ * Removes peers that stopped heartbeating, with everything they hold. Lookups already ignore a
+ * peer the moment its TTL passes; this makes the removal visible (and announced) soon after.
+ */
+public final class LivenessSweeper extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LivenessSweeper.class);
+
+  private PeerRegistry peers;
+  private long timerId;
+
+  @Override
+  public Future<?> start() {
+    TrackerConfig config = TrackerConfig.fromJson(config());
+    peers = new PeerRegistry(
+        RegistryPool.create(vertx, DatabaseUrl.parse(config.dbUrl())), new RegistryEvents(vertx.eventBus()), config.peerTtl());
+    timerId = vertx.setPeriodic(sweepInterval(config.peerTtl()).toMillis(), id -> sweep());
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(timerId);
+    return Future.succeededFuture();
+  }
+
+  /** A quarter of the TTL, so a peer is gone at most 1.25 TTL after its last heartbeat. */
+  static Duration sweepInterval(Duration peerTtl) {
+    Duration quarter = peerTtl.dividedBy(4);
+    Duration min = Duration.ofMillis(100);
+    Duration max = Duration.ofSeconds(5);
+    return quarter.compareTo(min) < 0 ? min : quarter.compareTo(max) > 0 ? max : quarter;
+  }
+
+  private void sweep() {
+    peers.removeExpired().onComplete(
+        removed -> {
+          if (removed > 0) {
+            LOG.info("removed {} expired peer(s)", removed);
+            if (removed == PeerRegistry.EXPIRY_BATCH) {
+              sweep();
+            }
+          }
+        },
+        failure -> LOG.warn("expiry sweep failed, retrying on the next tick: {}", failure.getMessage()));
+  }
+}

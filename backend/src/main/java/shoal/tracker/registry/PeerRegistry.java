@@ -1,0 +1,236 @@
+package shoal.tracker.registry;
+
+import static shoal.tracker.registry.RegistryQueries.*;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Function;
+import shoal.common.http.ApiError;
+import shoal.tracker.events.RegistryEvents;
+
+/** Peers and what they hold: joining, reporting files, staying alive, leaving, expiring. */
+public final class PeerRegistry {
+
+  /** Expired peers removed per {@link #removeExpired()} call; keeps each transaction short. */
+  static final int EXPIRY_BATCH = 500;
+
+  private static final String FOREIGN_KEY_VIOLATION = "23503";
+
+  private final Pool pool;
+  private final RegistryEvents events;
+  private final double ttlSeconds;
+
+  public PeerRegistry(Pool pool, RegistryEvents events, Duration peerTtl) {
+    this.pool = pool;
+    this.events = events;
+    this.ttlSeconds = peerTtl.toMillis() / 1000.0;
+  }
+
+  public Future<Registration> register(String name, String address, List<FileEntry> files) {
+    UUID peerId = UUID.randomUUID();
+    String token = PeerTokens.newToken();
+    return pool
+        .withTransaction(conn -> conn.preparedQuery(INSERT_PEER)
+            .execute(Tuple.of(peerId, name, address, PeerTokens.hash(token), ttlSeconds))
+            .compose(inserted -> upsertHoldings(conn, peerId, files)))
+        .map(done -> {
+          events.publish(RegistryEvents.PEER_JOINED, new JsonObject()
+              .put("peerId", peerId.toString()).put("name", name).put("address", address).put("files", files.size()));
+          return new Registration(peerId, token);
+        });
+  }
+
+  /** Makes {@code files} the peer's whole list. */
+  public Future<Void> replaceFiles(UUID peerId, List<FileEntry> files) {
+    return changeFiles(peerId, conn -> conn.preparedQuery(DELETE_HOLDINGS).execute(Tuple.of(peerId))
+        .compose(deleted -> upsertHoldings(conn, peerId, files)));
+  }
+
+  /** Adds {@code files} to the peer's list (a file it already holds takes the new name). */
+  public Future<Void> addFiles(UUID peerId, List<FileEntry> files) {
+    return changeFiles(peerId, conn -> upsertHoldings(conn, peerId, files));
+  }
+
+  private Future<Void> changeFiles(UUID peerId, Function<SqlConnection, Future<Void>> change) {
+    return pool.withTransaction(change)
+        .recover(failure -> Future.failedFuture(peerGoneIfForeignKey(failure)))
+        .compose(done -> pool.preparedQuery(GET_PEER).execute(Tuple.of(peerId)))
+        .map(rows -> {
+          if (rows.size() > 0) {
+            events.publish(RegistryEvents.FILES_CHANGED, new JsonObject()
+                .put("peerId", peerId.toString()).put("files", rows.iterator().next().getLong("files")));
+          }
+          return null;
+        });
+  }
+
+  public Future<Void> heartbeat(UUID peerId) {
+    return pool.preparedQuery(HEARTBEAT).execute(Tuple.of(peerId, ttlSeconds)).map(rows -> {
+      if (rows.rowCount() == 0) {
+        throw unknownPeer();
+      }
+      return null;
+    });
+  }
+
+  /** Deletes the peer and everything it holds; its unfinished transfers are abandoned. */
+  public Future<Void> leave(UUID peerId) {
+    return pool
+        .withTransaction(conn -> conn.preparedQuery(LOCK_PEERS).execute(Tuple.tuple().addArrayOfUUID(new UUID[] {peerId}))
+            .compose(locked -> depart(conn, List.of(peerId), "peer left")))
+        .map(departed -> {
+          if (departed.isEmpty()) {
+            throw unknownPeer();
+          }
+          departed.forEach(peer -> events.publish(RegistryEvents.PEER_LEFT, peer));
+          return null;
+        });
+  }
+
+  /**
+   * Removes peers whose TTL has passed, at most one batch per call. Safe to run on several
+   * trackers at once: each expired peer is removed, and announced, by exactly one of them.
+   *
+   * @return how many peers were removed
+   */
+  public Future<Integer> removeExpired() {
+    return pool
+        .withTransaction(conn -> conn.preparedQuery(LOCK_EXPIRED_PEERS).execute(Tuple.of(EXPIRY_BATCH)).compose(rows -> {
+          List<UUID> expired = new ArrayList<>();
+          rows.forEach(row -> expired.add(row.getUUID("peer_id")));
+          return expired.isEmpty() ? Future.succeededFuture(List.<JsonObject>of()) : depart(conn, expired, "peer expired");
+        }))
+        .map(departed -> {
+          departed.forEach(peer -> events.publish(RegistryEvents.PEER_EXPIRED, peer));
+          return departed.size();
+        });
+  }
+
+  private Future<List<JsonObject>> depart(SqlConnection conn, List<UUID> peerIds, String reason) {
+    UUID[] ids = peerIds.toArray(UUID[]::new);
+    return conn.preparedQuery(ABANDON_TRANSFERS_OF_PEERS).execute(Tuple.of(ids, reason))
+        .compose(abandoned -> conn.preparedQuery(DELETE_PEERS).execute(Tuple.tuple().addArrayOfUUID(ids)))
+        .map(rows -> {
+          List<JsonObject> departed = new ArrayList<>();
+          rows.forEach(row -> departed.add(new JsonObject()
+              .put("peerId", row.getUUID("peer_id").toString()).put("name", row.getString("name"))));
+          return departed;
+        });
+  }
+
+  /**
+   * Checks that {@code token} is the live peer {@code peerId}'s: 404 {@code unknown_peer} when
+   * the peer is unknown or expired (checked first), 401 without a token, 403 when the token is
+   * another's.
+   */
+  public Future<Void> authenticate(UUID peerId, String token) {
+    return pool.preparedQuery(LIVE_PEER_TOKEN_HASH).execute(Tuple.of(peerId)).map(rows -> {
+      if (rows.size() == 0) {
+        throw unknownPeer();
+      }
+      PeerTokens.check(token, rows.iterator().next().getBuffer("token_hash"), "This token belongs to another peer.");
+      return null;
+    });
+  }
+
+  /** The live peer {@code token} belongs to; 401 when there is no token or no such peer. */
+  public Future<PeerIdentity> identify(String token) {
+    return identify(pool, token);
+  }
+
+  Future<PeerIdentity> identify(SqlClient client, String token) {
+    if (token == null) {
+      return Future.failedFuture(PeerTokens.missing());
+    }
+    return client.preparedQuery(LIVE_PEER_BY_TOKEN_HASH).execute(Tuple.of(PeerTokens.hash(token))).map(rows -> {
+      if (rows.size() == 0) {
+        throw ApiError.unauthorized("This token belongs to no registered peer; register again.");
+      }
+      Row row = rows.iterator().next();
+      return new PeerIdentity(row.getUUID("peer_id"), row.getString("name"));
+    });
+  }
+
+  public Future<List<PeerSummary>> list(int limit, int offset) {
+    return pool.preparedQuery(LIST_PEERS).execute(Tuple.of(limit, offset)).map(rows -> {
+      List<PeerSummary> peers = new ArrayList<>(rows.size());
+      rows.forEach(row -> peers.add(peerSummary(row)));
+      return peers;
+    });
+  }
+
+  /** The peer with its whole file list; 404 {@code unknown_peer}. */
+  public Future<PeerDetails> get(UUID peerId) {
+    return pool.withTransaction(conn -> conn.preparedQuery(GET_PEER).execute(Tuple.of(peerId)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.failedFuture(unknownPeer());
+      }
+      PeerSummary summary = peerSummary(rows.iterator().next());
+      return conn.preparedQuery(PEER_FILES).execute(Tuple.of(peerId)).map(fileRows -> {
+        List<FileEntry> files = new ArrayList<>(fileRows.size());
+        fileRows.forEach(row -> files.add(new FileEntry(row.getString("sha256"), row.getString("name"), row.getLong("size"))));
+        return new PeerDetails(summary, files);
+      });
+    }));
+  }
+
+  public static ApiError unknownPeer() {
+    return ApiError.notFound("unknown_peer", "No such peer is registered (it may have left or expired); register again.");
+  }
+
+  private static Future<Void> upsertHoldings(SqlConnection conn, UUID peerId, List<FileEntry> files) {
+    if (files.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    String[] hashes = new String[files.size()];
+    String[] names = new String[files.size()];
+    Long[] sizes = new Long[files.size()];
+    for (int i = 0; i < files.size(); i++) {
+      hashes[i] = files.get(i).sha256();
+      names[i] = files.get(i).name();
+      sizes[i] = files.get(i).size();
+    }
+    return conn.preparedQuery(UPSERT_HOLDINGS).execute(Tuple.of(peerId, hashes, names, sizes)).mapEmpty();
+  }
+
+  /** A holdings write that lost the race against the peer's departure. */
+  private static Throwable peerGoneIfForeignKey(Throwable failure) {
+    if (failure instanceof PgException pg && FOREIGN_KEY_VIOLATION.equals(pg.getSqlState())) {
+      return unknownPeer();
+    }
+    return failure;
+  }
+
+  private static PeerSummary peerSummary(Row row) {
+    return new PeerSummary(
+        row.getUUID("peer_id"),
+        row.getString("name"),
+        row.getString("address"),
+        row.getLong("files"),
+        row.getLong("active_uploads"),
+        row.getLong("served_total"),
+        row.getOffsetDateTime("last_seen").toInstant());
+  }
+
+  /** Who a bearer token belongs to. */
+  public record PeerIdentity(UUID peerId, String name) {}
+
+  /** A peer with its whole file list. */
+  public record PeerDetails(PeerSummary summary, List<FileEntry> files) {
+
+    public JsonObject toJson() {
+      return summary.toJson().put("files", new JsonArray(files.stream().map(FileEntry::toJson).toList()));
+    }
+  }
+}

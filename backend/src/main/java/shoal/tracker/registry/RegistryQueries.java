@@ -1,0 +1,179 @@
+package shoal.tracker.registry;
+
+/**
+ * Every SQL statement of the registry, in one place. A peer whose {@code expires_at} has passed
+ * counts as gone everywhere, whether or not the sweeper has deleted it yet.
+ */
+final class RegistryQueries {
+
+  private RegistryQueries() {}
+
+  // ---- peers -------------------------------------------------------------------------------
+
+  static final String INSERT_PEER = """
+      INSERT INTO peers (peer_id, name, address, token_hash, expires_at)
+      VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))""";
+
+  /** Adds or renames holdings; {@code $2..$4} are parallel arrays so one statement takes any batch. */
+  static final String UPSERT_HOLDINGS = """
+      INSERT INTO holdings (peer_id, sha256, name, size)
+      SELECT $1, f.sha256, f.name, f.size
+      FROM unnest($2::text[], $3::text[], $4::bigint[]) AS f(sha256, name, size)
+      ON CONFLICT (peer_id, sha256) DO UPDATE SET name = excluded.name, size = excluded.size""";
+
+  static final String DELETE_HOLDINGS = "DELETE FROM holdings WHERE peer_id = $1";
+
+  static final String LIVE_PEER_TOKEN_HASH =
+      "SELECT token_hash FROM peers WHERE peer_id = $1 AND expires_at > now()";
+
+  static final String LIVE_PEER_BY_TOKEN_HASH =
+      "SELECT peer_id, name FROM peers WHERE token_hash = $1 AND expires_at > now()";
+
+  static final String HEARTBEAT = """
+      UPDATE peers SET last_seen = now(), expires_at = now() + make_interval(secs => $2)
+      WHERE peer_id = $1 AND expires_at > now()""";
+
+  /**
+   * Departures lock the leaving peers first, so that no transfer can pick them as its source
+   * between the two statements below.
+   */
+  static final String LOCK_PEERS =
+      "SELECT peer_id FROM peers WHERE peer_id = ANY($1::uuid[]) ORDER BY peer_id FOR UPDATE";
+
+  /** Up to {@code $1} expired peers that no other tracker is sweeping at this moment. */
+  static final String LOCK_EXPIRED_PEERS =
+      "SELECT peer_id FROM peers WHERE expires_at <= now() ORDER BY peer_id LIMIT $1 FOR UPDATE SKIP LOCKED";
+
+  /** A departed peer's unfinished transfers stop counting as anybody's load. */
+  static final String ABANDON_TRANSFERS_OF_PEERS = """
+      UPDATE transfers SET state = 'abandoned', reason = $2, finished_at = now()
+      WHERE state = 'active' AND (source_id = ANY($1::uuid[]) OR downloader_id = ANY($1::uuid[]))""";
+
+  /** Holdings go with the peer (ON DELETE CASCADE). */
+  static final String DELETE_PEERS =
+      "DELETE FROM peers WHERE peer_id = ANY($1::uuid[]) RETURNING peer_id, name";
+
+  /**
+   * Peer {@code p}'s load: its uploads that are neither finished nor orphaned by a downloader
+   * that stopped heartbeating.
+   */
+  private static final String ACTIVE_UPLOADS = """
+      (SELECT count(*) FROM transfers t JOIN peers d ON d.peer_id = t.downloader_id AND d.expires_at > now()
+        WHERE t.source_id = p.peer_id AND t.state = 'active')""";
+
+  private static final String PEER_COLUMNS = """
+      p.peer_id, p.name, p.address, p.served_total, p.last_seen,
+      (SELECT count(*) FROM holdings h WHERE h.peer_id = p.peer_id) AS files,
+      {active_uploads} AS active_uploads"""
+      .replace("{active_uploads}", ACTIVE_UPLOADS);
+
+  static final String LIST_PEERS = "SELECT " + PEER_COLUMNS + """
+       FROM peers p WHERE p.expires_at > now()
+      ORDER BY p.name, p.peer_id LIMIT $1 OFFSET $2""";
+
+  static final String GET_PEER = "SELECT " + PEER_COLUMNS + """
+       FROM peers p WHERE p.peer_id = $1 AND p.expires_at > now()""";
+
+  static final String PEER_FILES =
+      "SELECT sha256, name, size FROM holdings WHERE peer_id = $1 ORDER BY name, sha256";
+
+  // ---- files -------------------------------------------------------------------------------
+
+  /** {@code $1} is a LIKE pattern over the lower-cased name; any holder's name for a file counts. */
+  static final String SEARCH_FILES = """
+      SELECT h.sha256, min(h.name) AS name, max(h.size) AS size, count(*) AS holders
+      FROM holdings h JOIN peers p ON p.peer_id = h.peer_id AND p.expires_at > now()
+      WHERE lower(h.name) LIKE $1
+      GROUP BY h.sha256
+      ORDER BY name, h.sha256
+      LIMIT $2 OFFSET $3""";
+
+  static final String FILE_HOLDERS = """
+      SELECT p.peer_id, p.name AS peer_name, p.address, h.name, h.size,
+        {active_uploads} AS active_uploads
+      FROM holdings h JOIN peers p ON p.peer_id = h.peer_id AND p.expires_at > now()
+      WHERE h.sha256 = $1
+      ORDER BY active_uploads, p.name, p.peer_id"""
+      .replace("{active_uploads}", ACTIVE_UPLOADS);
+
+  // ---- balancer ----------------------------------------------------------------------------
+
+  /**
+   * Locks every live holder the downloader may use, in a fixed order (no deadlocks). Concurrent
+   * requests that share a holder take turns from here to commit, so each one sees the uploads
+   * the previous one added.
+   */
+  static final String LOCK_CANDIDATES = """
+      SELECT p.peer_id FROM holdings h JOIN peers p ON p.peer_id = h.peer_id
+      WHERE h.sha256 = $1 AND p.expires_at > now() AND p.peer_id <> $2 AND NOT (p.peer_id = ANY($3::uuid[]))
+      ORDER BY p.peer_id
+      FOR UPDATE OF p""";
+
+  /** Least active uploads first, then chosen fewest times, then chosen longest ago. */
+  static final String LEAST_LOADED_CANDIDATE = """
+      SELECT p.peer_id, p.name AS peer_name, p.address, h.name, h.size
+      FROM holdings h JOIN peers p ON p.peer_id = h.peer_id
+      WHERE h.sha256 = $1 AND p.peer_id = ANY($2::uuid[])
+      ORDER BY
+        {active_uploads},
+        p.times_chosen,
+        p.last_chosen_at NULLS FIRST,
+        p.peer_id
+      LIMIT 1"""
+      .replace("{active_uploads}", ACTIVE_UPLOADS);
+
+  static final String MARK_CHOSEN =
+      "UPDATE peers SET times_chosen = times_chosen + 1, last_chosen_at = clock_timestamp() WHERE peer_id = $1";
+
+  // ---- transfers ---------------------------------------------------------------------------
+
+  static final String INSERT_TRANSFER = """
+      INSERT INTO transfers (transfer_id, sha256, name, size, source_id, source_name, downloader_id, downloader_name)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      RETURNING started_at""";
+
+  private static final String TRANSFER_COLUMNS = """
+      t.transfer_id, t.sha256, t.name, t.size, t.source_id, t.source_name, t.downloader_id,
+      t.downloader_name, t.bytes, t.state, t.reason, t.started_at""";
+
+  /** The transfer and the token hash of its downloader, if the downloader is still registered. */
+  static final String TRANSFER_WITH_DOWNLOADER_TOKEN = "SELECT " + TRANSFER_COLUMNS + """
+      , d.token_hash
+      FROM transfers t LEFT JOIN peers d ON d.peer_id = t.downloader_id AND d.expires_at > now()
+      WHERE t.transfer_id = $1""";
+
+  static final String UPDATE_PROGRESS =
+      "UPDATE transfers SET bytes = $2 WHERE transfer_id = $1 AND state = 'active'";
+
+  /** Completes an active transfer, or one abandoned because its source left: the bytes arrived. */
+  static final String COMPLETE_TRANSFER = """
+      UPDATE transfers SET state = 'completed', bytes = size, reason = NULL, finished_at = now()
+      WHERE transfer_id = $1 AND state IN ('active', 'abandoned')
+      RETURNING sha256, name, size, source_id, downloader_id""";
+
+  static final String ADD_SERVED_BYTES =
+      "UPDATE peers SET served_total = served_total + $2 WHERE peer_id = $1";
+
+  static final String FAIL_TRANSFER = """
+      UPDATE transfers SET state = 'failed', reason = $2, finished_at = now()
+      WHERE transfer_id = $1 AND state IN ('active', 'abandoned')""";
+
+  static final String LIST_TRANSFERS = "SELECT " + TRANSFER_COLUMNS + """
+       FROM transfers t
+      WHERE ($1::text IS NULL OR t.state = $1)
+      ORDER BY t.started_at DESC, t.transfer_id
+      LIMIT $2 OFFSET $3""";
+
+  // ---- stats -------------------------------------------------------------------------------
+
+  static final String STATS = """
+      SELECT
+        (SELECT count(*) FROM peers WHERE expires_at > now()) AS peers,
+        (SELECT count(DISTINCT sha256) FROM holdings) AS files,
+        (SELECT count(*) FROM holdings) AS holdings,
+        (SELECT count(*) FROM transfers WHERE state = 'active') AS active_transfers,
+        (SELECT count(*) FROM transfers WHERE state = 'completed') AS completed_transfers,
+        (SELECT coalesce(sum(bytes), 0) FROM transfers) AS bytes_transferred""";
+
+  static final String PING = "SELECT 1";
+}

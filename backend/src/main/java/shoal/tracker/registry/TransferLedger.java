@@ -1,0 +1,173 @@
+package shoal.tracker.registry;
+
+import static shoal.tracker.registry.RegistryQueries.*;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
+import shoal.common.http.ApiError;
+import shoal.tracker.events.RegistryEvents;
+
+/**
+ * Transfers between peers: started with the least-loaded holder, followed by the downloader's
+ * progress reports, finished by it as complete (it becomes a holder) or failed.
+ */
+public final class TransferLedger {
+
+  private final Pool pool;
+  private final PeerRegistry peers;
+  private final RegistryEvents events;
+
+  public TransferLedger(Pool pool, PeerRegistry peers, RegistryEvents events) {
+    this.pool = pool;
+    this.peers = peers;
+    this.events = events;
+  }
+
+  /**
+   * Starts a transfer of {@code sha256} to the peer owning {@code token}, from the least-loaded
+   * holder other than it and {@code excluded}; 404 {@code not_available} at once when there is none.
+   */
+  public Future<TransferLease> start(String token, String sha256, Collection<UUID> excluded) {
+    return pool
+        .withTransaction(tx -> peers.identify(tx, token).compose(downloader ->
+            LeastLoadedBalancer.choose(tx, sha256, downloader.peerId(), excluded).compose(choice -> {
+              if (choice.isEmpty()) {
+                return Future.failedFuture(FileCatalog.notAvailable());
+              }
+              Holder source = choice.get().holder();
+              UUID transferId = UUID.randomUUID();
+              return tx.preparedQuery(INSERT_TRANSFER)
+                  .execute(Tuple.tuple(List.of(transferId, sha256, choice.get().fileName(), choice.get().size(),
+                      source.peerId(), source.name(), downloader.peerId(), downloader.name())))
+                  .map(rows -> new TransferLease(
+                      new Transfer(transferId, sha256, choice.get().fileName(), choice.get().size(),
+                          source.peerId(), source.name(), downloader.peerId(), downloader.name(), 0,
+                          Transfer.ACTIVE, null, rows.iterator().next().getOffsetDateTime("started_at").toInstant()),
+                      source));
+            })))
+        .onSuccess(lease -> events.publish(RegistryEvents.TRANSFER_STARTED, lease.transfer().toJson()));
+  }
+
+  public Future<Void> progress(UUID transferId, String token, long bytes) {
+    return downloadersTransfer(transferId, token).compose(transfer -> {
+      if (bytes > transfer.size()) {
+        return Future.failedFuture(ApiError.invalidRequest(
+            "bytes (" + bytes + ") cannot exceed the file's size (" + transfer.size() + ")."));
+      }
+      if (!Transfer.ACTIVE.equals(transfer.state())) {
+        return Future.failedFuture(finished(transfer));
+      }
+      return pool.preparedQuery(UPDATE_PROGRESS).execute(Tuple.of(transferId, bytes)).map(rows -> {
+        events.publish(RegistryEvents.TRANSFER_PROGRESS, new JsonObject()
+            .put("transferId", transferId.toString()).put("sha256", transfer.sha256())
+            .put("bytes", bytes).put("size", transfer.size()));
+        return null;
+      });
+    });
+  }
+
+  /** Marks the transfer complete and makes the downloader a holder. Repeating it is harmless. */
+  public Future<Void> complete(UUID transferId, String token) {
+    return downloadersTransfer(transferId, token).compose(transfer -> {
+      if (Transfer.COMPLETED.equals(transfer.state())) {
+        return Future.succeededFuture();
+      }
+      return pool
+          .withTransaction(tx -> tx.preparedQuery(COMPLETE_TRANSFER).execute(Tuple.of(transferId)).compose(rows -> {
+            if (rows.rowCount() == 0) {
+              return Future.failedFuture(finished(transfer));
+            }
+            Row row = rows.iterator().next();
+            UUID source = row.getUUID("source_id");
+            Future<?> credited = source == null
+                ? Future.succeededFuture()
+                : tx.preparedQuery(ADD_SERVED_BYTES).execute(Tuple.of(source, row.getLong("size")));
+            return credited.compose(done -> tx.preparedQuery(UPSERT_HOLDINGS).execute(Tuple.of(
+                row.getUUID("downloader_id"),
+                new String[] {row.getString("sha256")},
+                new String[] {row.getString("name")},
+                new Long[] {row.getLong("size")})));
+          }))
+          .map(done -> {
+            events.publish(RegistryEvents.TRANSFER_COMPLETED, transfer.toJson()
+                .put("state", Transfer.COMPLETED).put("bytes", transfer.size()));
+            events.publish(RegistryEvents.FILES_CHANGED, new JsonObject().put("peerId", transfer.to().toString()));
+            return null;
+          });
+    });
+  }
+
+  /** Marks the transfer failed; the downloader does not become a holder. Repeating it is harmless. */
+  public Future<Void> fail(UUID transferId, String token, String reason) {
+    return downloadersTransfer(transferId, token).compose(transfer -> {
+      if (Transfer.FAILED.equals(transfer.state())) {
+        return Future.succeededFuture();
+      }
+      return pool.preparedQuery(FAIL_TRANSFER).execute(Tuple.of(transferId, reason)).map(rows -> {
+        if (rows.rowCount() == 0) {
+          throw finished(transfer);
+        }
+        events.publish(RegistryEvents.TRANSFER_FAILED, transfer.toJson()
+            .put("state", Transfer.FAILED).put("reason", reason));
+        return null;
+      });
+    });
+  }
+
+  /** Newest first; {@code state} null for every state. */
+  public Future<List<Transfer>> list(String state, int limit, int offset) {
+    return pool.preparedQuery(LIST_TRANSFERS).execute(Tuple.of(state, limit, offset)).map(rows -> {
+      List<Transfer> transfers = new ArrayList<>(rows.size());
+      rows.forEach(row -> transfers.add(transfer(row)));
+      return transfers;
+    });
+  }
+
+  /**
+   * The transfer, once {@code token} is shown to be its downloader's: 404 {@code unknown_transfer},
+   * 404 {@code unknown_peer} when the downloader has left or expired, 401 without a token, 403 for
+   * another's.
+   */
+  private Future<Transfer> downloadersTransfer(UUID transferId, String token) {
+    return pool.preparedQuery(TRANSFER_WITH_DOWNLOADER_TOKEN).execute(Tuple.of(transferId)).map(rows -> {
+      if (rows.size() == 0) {
+        throw ApiError.notFound("unknown_transfer", "No transfer has the id " + transferId + ".");
+      }
+      Row row = rows.iterator().next();
+      Buffer downloaderTokenHash = row.getBuffer("token_hash");
+      if (downloaderTokenHash == null) {
+        throw PeerRegistry.unknownPeer();
+      }
+      PeerTokens.check(token, downloaderTokenHash, "Only the downloading peer may report on this transfer.");
+      return transfer(row);
+    });
+  }
+
+  private static ApiError finished(Transfer transfer) {
+    return ApiError.conflict("transfer_finished", "This transfer is already " + transfer.state() + ".");
+  }
+
+  private static Transfer transfer(Row row) {
+    return new Transfer(
+        row.getUUID("transfer_id"),
+        row.getString("sha256"),
+        row.getString("name"),
+        row.getLong("size"),
+        row.getUUID("source_id"),
+        row.getString("source_name"),
+        row.getUUID("downloader_id"),
+        row.getString("downloader_name"),
+        row.getLong("bytes"),
+        row.getString("state"),
+        row.getString("reason"),
+        row.getOffsetDateTime("started_at").toInstant());
+  }
+}

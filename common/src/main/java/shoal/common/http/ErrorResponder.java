@@ -1,0 +1,85 @@
+package shoal.common.http;
+
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one failure handler of a router: every failure, whoever raised it, leaves as the contract's
+ * JSON error shape. Server-side faults are logged; their details never reach the client.
+ */
+public final class ErrorResponder implements Handler<RoutingContext> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ErrorResponder.class);
+
+  private final Predicate<Throwable> isUnavailable;
+
+  /**
+   * @param isUnavailable tells which failures mean a backing service (the database) is out of
+   *     reach: those answer 503 so that clients retry, instead of 500.
+   */
+  public ErrorResponder(Predicate<Throwable> isUnavailable) {
+    this.isUnavailable = isUnavailable;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    HttpServerResponse response = ctx.response();
+    if (response.headWritten()) {
+      LOG.warn("{} {} failed after the response started", ctx.request().method(), ctx.normalizedPath(), ctx.failure());
+      response.reset();
+      return;
+    }
+    ApiError error = toApiError(ctx);
+    if (error.status() >= 500) {
+      LOG.error("{} {} answered {}", ctx.request().method(), ctx.normalizedPath(), error.status(), ctx.failure());
+    }
+    if (error.status() == 503) {
+      response.putHeader("Retry-After", "5");
+    }
+    send(response, error);
+  }
+
+  /** Writes {@code error} as the contract's JSON error shape. */
+  public static void send(HttpServerResponse response, ApiError error) {
+    response
+        .setStatusCode(error.status())
+        .putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("error", error.code()).put("message", error.getMessage()).encode());
+  }
+
+  private ApiError toApiError(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (failure instanceof ApiError apiError) {
+      return apiError;
+    }
+    if (failure instanceof HttpException http) {
+      return fromStatus(http.getStatusCode());
+    }
+    if (failure != null && isUnavailable.test(failure)) {
+      return new ApiError(503, "unavailable", "The service cannot reach its database right now. Please try again shortly.");
+    }
+    return fromStatus(failure == null ? ctx.statusCode() : 500);
+  }
+
+  private static ApiError fromStatus(int status) {
+    return switch (status) {
+      case 400 -> ApiError.invalidRequest("The request is malformed.");
+      case 401 -> ApiError.unauthorized("This call needs a bearer token.");
+      case 403 -> ApiError.forbidden("This call is not allowed.");
+      case 404 -> ApiError.notFound("not_found", "There is nothing at this path.");
+      case 405 -> new ApiError(405, "method_not_allowed", "This path does not take that method.");
+      case 413 -> new ApiError(413, "payload_too_large", "The request body is larger than this service accepts.");
+      case 415 -> new ApiError(415, "unsupported_media_type", "The request body must be JSON.");
+      case 503 -> new ApiError(503, "unavailable", "The service is unavailable right now. Please try again shortly.");
+      default -> status >= 400 && status < 500
+          ? new ApiError(status, "invalid_request", "The request cannot be served.")
+          : new ApiError(500, "internal_error", "Something went wrong on our side; it has been logged.");
+    };
+  }
+}
