@@ -10,7 +10,7 @@ import shoal.common.cli.DurationConverter;
 
 /** {@code shoal tracker}: runs the tracker until SIGTERM or Ctrl-C. */
 @Command(
-    name = "tracker",
+    name = "shoal tracker",
     mixinStandardHelpOptions = true,
     description = {
       "Runs the Shoal tracker: the registry of peers, the files they hold and the transfers between them.",

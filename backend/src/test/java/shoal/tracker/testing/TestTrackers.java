@@ -1,0 +1,21 @@
+package shoal.tracker.testing;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import shoal.tracker.Tracker;
+import shoal.tracker.TrackerConfig;
+
+/** Starts real trackers for tests: on 127.0.0.1, port 0, each on a fresh database of its own. */
+public final class TestTrackers {
+
+  private TestTrackers() {}
+
+  /** A tracker on a new database, with the production heartbeat and TTL. */
+  public static Tracker start() {
+    return start(Duration.ofSeconds(10), Duration.ofSeconds(30));
+  }
+
+  public static Tracker start(Duration heartbeat, Duration peerTtl) {
+    return Tracker.start(new TrackerConfig("127.0.0.1", 0, TestPostgres.newDatabase(), Path.of("unused"), heartbeat, peerTtl));
+  }
+}

@@ -1,0 +1,109 @@
+package shoal.tracker.testing;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The tracker's REST API as a test (or a peer) calls it: real HTTP, blocking calls with a bound,
+ * for test threads only.
+ */
+public final class TrackerApi {
+
+  private static final long TIMEOUT_SECONDS = 20;
+
+  private final WebClient client;
+  private final String baseUrl;
+
+  public TrackerApi(Vertx vertx, String baseUrl) {
+    this.client = WebClient.create(vertx, new WebClientOptions().setMaxPoolSize(64));
+    this.baseUrl = baseUrl;
+  }
+
+  /** A registered peer: its id and token. */
+  public record Peer(String peerId, String token, String name) {}
+
+  public Peer register(String name, List<JsonObject> files) {
+    HttpResponse<Buffer> response = send(HttpMethod.POST, "/api/v1/peers", null,
+        new JsonObject().put("name", name).put("address", "http://127.0.0.1:7001/" + name).put("files", new JsonArray(files)));
+    if (response.statusCode() != 201) {
+      throw new AssertionError("registration of " + name + " answered " + response.statusCode() + ": " + response.bodyAsString());
+    }
+    JsonObject body = response.bodyAsJsonObject();
+    return new Peer(body.getString("peerId"), body.getString("token"), name);
+  }
+
+  public static JsonObject file(String sha256, String name, long size) {
+    return new JsonObject().put("sha256", sha256).put("name", name).put("size", size);
+  }
+
+  /** A valid sha256 made from a short label, so tests read well. */
+  public static String sha(String label) {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(label.getBytes());
+      return java.util.HexFormat.of().formatHex(digest);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public HttpResponse<Buffer> get(String path) {
+    return send(HttpMethod.GET, path, null, null);
+  }
+
+  public HttpResponse<Buffer> post(String path, String token, Object body) {
+    return send(HttpMethod.POST, path, token, body);
+  }
+
+  public HttpResponse<Buffer> put(String path, String token, Object body) {
+    return send(HttpMethod.PUT, path, token, body);
+  }
+
+  public HttpResponse<Buffer> delete(String path, String token) {
+    return send(HttpMethod.DELETE, path, token, null);
+  }
+
+  public HttpResponse<Buffer> startTransfer(Peer downloader, String sha256) {
+    return post("/api/v1/transfers", downloader.token(), new JsonObject().put("sha256", sha256));
+  }
+
+  /** Sends without waiting, for tests that need many requests in flight at once. */
+  public Future<HttpResponse<Buffer>> sendAsync(HttpMethod method, String path, String token, Object body) {
+    HttpRequest<Buffer> request = client.requestAbs(method, baseUrl + path);
+    if (token != null) {
+      request.bearerTokenAuthentication(token);
+    }
+    if (body == null) {
+      return request.send();
+    }
+    if (body instanceof Buffer buffer) {
+      return request.putHeader("Content-Type", "application/json").sendBuffer(buffer);
+    }
+    return request.putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(body.toString()));
+  }
+
+  public HttpResponse<Buffer> send(HttpMethod method, String path, String token, Object body) {
+    return await(sendAsync(method, path, token, body));
+  }
+
+  public static <T> T await(Future<T> future) {
+    try {
+      return future.await(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("no answer within " + TIMEOUT_SECONDS + " s", e);
+    }
+  }
+
+  public void close() {
+    client.close();
+  }
+}
