@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
@@ -25,7 +26,7 @@ public final class TrackerApi {
   private final String baseUrl;
 
   public TrackerApi(Vertx vertx, String baseUrl) {
-    this.client = WebClient.create(vertx, new WebClientOptions().setMaxPoolSize(64));
+    this.client = WebClient.create(vertx, new WebClientOptions(), new PoolOptions().setHttp1MaxSize(64));
     this.baseUrl = baseUrl;
   }
 
