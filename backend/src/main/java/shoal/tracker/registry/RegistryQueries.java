@@ -1,7 +1,8 @@
 package shoal.tracker.registry;
 
 /**
- * Every SQL statement of the registry, in one place. A peer whose {@code expires_at} has passed
+ * Every SQL statement of the registry, in one place. Statements built from shared fragments
+ * start their own text block with a blank line, so the pieces never run together. A peer whose {@code expires_at} has passed
  * counts as gone everywhere, whether or not the sweeper has deleted it yet.
  */
 final class RegistryQueries {
@@ -68,11 +69,13 @@ final class RegistryQueries {
       .replace("{active_uploads}", ACTIVE_UPLOADS);
 
   static final String LIST_PEERS = "SELECT " + PEER_COLUMNS + """
-       FROM peers p WHERE p.expires_at > now()
+
+      FROM peers p WHERE p.expires_at > now()
       ORDER BY p.name, p.peer_id LIMIT $1 OFFSET $2""";
 
   static final String GET_PEER = "SELECT " + PEER_COLUMNS + """
-       FROM peers p WHERE p.peer_id = $1 AND p.expires_at > now()""";
+
+      FROM peers p WHERE p.peer_id = $1 AND p.expires_at > now()""";
 
   static final String PEER_FILES =
       "SELECT sha256, name, size FROM holdings WHERE peer_id = $1 ORDER BY name, sha256";
@@ -159,7 +162,8 @@ final class RegistryQueries {
       WHERE transfer_id = $1 AND state IN ('active', 'abandoned')""";
 
   static final String LIST_TRANSFERS = "SELECT " + TRANSFER_COLUMNS + """
-       FROM transfers t
+
+      FROM transfers t
       WHERE ($1::text IS NULL OR t.state = $1)
       ORDER BY t.started_at DESC, t.transfer_id
       LIMIT $2 OFFSET $3""";

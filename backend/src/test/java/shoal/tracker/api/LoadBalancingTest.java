@@ -1,0 +1,141 @@
+package shoal.tracker.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static shoal.tracker.testing.TrackerApi.file;
+import static shoal.tracker.testing.TrackerApi.sha;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxExtension;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import shoal.tracker.Tracker;
+import shoal.tracker.testing.TestTrackers;
+import shoal.tracker.testing.TrackerApi;
+import shoal.tracker.testing.TrackerApi.Peer;
+
+/** Seed scenario 4: more than one peer has the requested file — the load-balancing algorithm. */
+@ExtendWith(VertxExtension.class)
+@Timeout(60)
+@DisplayName("More than one peer has the requested file")
+class LoadBalancingTest {
+
+  private static Tracker tracker;
+  private TrackerApi api;
+
+  @BeforeAll
+  static void startTracker() {
+    tracker = TestTrackers.start();
+  }
+
+  @AfterAll
+  static void stopTracker() {
+    tracker.close();
+  }
+
+  @BeforeEach
+  void connect(Vertx vertx) {
+    api = new TrackerApi(vertx, tracker.url());
+  }
+
+  @Test
+  @DisplayName("30 concurrent requests to 3 holders end at 10/10/10 active uploads; then the least loaded is chosen")
+  void concurrentRequestsSpreadEvenlyThenFollowTheLoad() {
+    String movie = sha("movie");
+    List<Peer> holders = List.of(
+        api.register("holder-a", List.of(file(movie, "movie.mkv", 4_000_000))),
+        api.register("holder-b", List.of(file(movie, "movie.mkv", 4_000_000))),
+        api.register("holder-c", List.of(file(movie, "movie.mkv", 4_000_000))));
+    List<Peer> downloaders = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      downloaders.add(api.register("downloader-" + i, List.of()));
+    }
+
+    List<Future<HttpResponse<Buffer>>> requests = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      requests.add(api.sendAsync(HttpMethod.POST, "/api/v1/transfers", downloaders.get(i % 5).token(),
+          new JsonObject().put("sha256", movie)));
+    }
+    TrackerApi.await(Future.all(requests));
+
+    List<JsonObject> leases = requests.stream().map(f -> f.result().bodyAsJsonObject()).toList();
+    assertThat(requests).allSatisfy(f -> assertThat(f.result().statusCode()).isEqualTo(201));
+    Map<String, Long> chosen = leases.stream()
+        .collect(Collectors.groupingBy(lease -> lease.getJsonObject("source").getString("peerId"), Collectors.counting()));
+    assertThat(chosen).containsOnlyKeys(holders.stream().map(Peer::peerId).toList());
+    assertThat(chosen.values()).containsOnly(10L);
+    assertThat(activeUploads()).containsEntry("holder-a", 10L).containsEntry("holder-b", 10L).containsEntry("holder-c", 10L);
+
+    // Finish 3 of a's uploads and 1 of b's: a now has the fewest (7), then b (9), then c (10).
+    completeUploadsOf(holders.get(0), leases, downloaders, 3);
+    completeUploadsOf(holders.get(1), leases, downloaders, 1);
+    // The downloaders that completed are holders now (with no load); leave them out.
+    assertThat(sourceOfNewTransfer(downloaders.get(0), movie, downloaders)).isEqualTo(holders.get(0).peerId());
+    assertThat(activeUploads()).containsEntry("holder-a", 8L).containsEntry("holder-b", 9L);
+  }
+
+  @Test
+  @DisplayName("among equally loaded holders, the one chosen fewest times wins, then the one chosen longest ago")
+  void tiesGoToTheLeastChosenThenTheLongestAgo() {
+    String album = sha("album");
+    List<Peer> holders = List.of(
+        api.register("tie-x", List.of(file(album, "album.flac", 300_000))),
+        api.register("tie-y", List.of(file(album, "album.flac", 300_000))),
+        api.register("tie-z", List.of(file(album, "album.flac", 300_000))));
+    Peer downloader = api.register("tie-downloader", List.of());
+
+    // Each transfer completes at once, so every holder is idle when the next request comes.
+    List<String> order = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      HttpResponse<Buffer> lease = api.startTransfer(downloader, album);
+      order.add(lease.bodyAsJsonObject().getJsonObject("source").getString("peerId"));
+      complete(downloader, lease.bodyAsJsonObject().getString("transferId"));
+      // The downloader is now a holder too; leave it out of the comparison.
+      api.put("/api/v1/peers/" + downloader.peerId() + "/files", downloader.token(), new JsonObject().put("files", List.of()));
+    }
+
+    assertThat(order.subList(0, 3)).containsExactlyInAnyOrderElementsOf(holders.stream().map(Peer::peerId).toList());
+    assertThat(order.subList(3, 6)).containsExactlyElementsOf(order.subList(0, 3));
+  }
+
+  private Map<String, Long> activeUploads() {
+    return api.get("/api/v1/peers").bodyAsJsonArray().stream().map(JsonObject.class::cast)
+        .collect(Collectors.toMap(p -> p.getString("name"), p -> p.getLong("activeUploads")));
+  }
+
+  private String sourceOfNewTransfer(Peer downloader, String sha256, List<Peer> excluded) {
+    HttpResponse<Buffer> lease = api.post("/api/v1/transfers", downloader.token(), new JsonObject()
+        .put("sha256", sha256).put("exclude", excluded.stream().map(Peer::peerId).toList()));
+    assertThat(lease.statusCode()).isEqualTo(201);
+    return lease.bodyAsJsonObject().getJsonObject("source").getString("peerId");
+  }
+
+  /** Completes {@code count} of {@code source}'s uploads; lease i was requested by downloader i % 5. */
+  private void completeUploadsOf(Peer source, List<JsonObject> leases, List<Peer> downloaders, int count) {
+    int completed = 0;
+    for (int i = 0; i < leases.size() && completed < count; i++) {
+      if (leases.get(i).getJsonObject("source").getString("peerId").equals(source.peerId())) {
+        complete(downloaders.get(i % downloaders.size()), leases.get(i).getString("transferId"));
+        completed++;
+      }
+    }
+  }
+
+  private void complete(Peer downloader, String transferId) {
+    HttpResponse<Buffer> response = api.post("/api/v1/transfers/" + transferId + "/complete", downloader.token(), null);
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
+  }
+}
