@@ -1,12 +1,16 @@
 package shoal.tracker;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import shoal.common.cli.DurationConverter;
+import shoal.tracker.db.DatabaseUrl;
 
 /** {@code shoal tracker}: runs the tracker until SIGTERM or Ctrl-C. */
 @Command(
@@ -44,28 +48,33 @@ public final class Main implements Callable<Integer> {
       description = "A peer silent this long is removed with everything it holds (default: ${DEFAULT-VALUE}).")
   Duration peerTtl;
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     TrackerConfig config;
     try {
       if (dbUrl != null && !dbUrl.isBlank()) {
-        shoal.tracker.db.DatabaseUrl.parse(dbUrl);
+        DatabaseUrl.parse(dbUrl);
       }
       config = new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl);
     } catch (IllegalArgumentException e) {
-      System.err.println("shoal tracker: " + e.getMessage());
+      err.println("shoal tracker: " + e.getMessage());
       return 2;
     }
     Tracker tracker;
     try {
       tracker = Tracker.start(config);
     } catch (RuntimeException e) {
-      System.err.println("shoal tracker: could not start: " + rootMessage(e));
+      err.println("shoal tracker: could not start: " + rootMessage(e));
       return 1;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(tracker::close, "shoal-shutdown"));
-    System.out.println("listening on http://" + host + ":" + tracker.port());
-    System.out.flush();
+    out.println("listening on http://" + host + ":" + tracker.port());
+    out.flush();
     return 0;
   }
 

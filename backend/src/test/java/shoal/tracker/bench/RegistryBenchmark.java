@@ -51,7 +51,7 @@ import java.util.function.Supplier;
  * java -cp ... shoal.tracker.bench.RegistryBenchmark --url http://127.0.0.1:PORT [--quick]
  *     [--peers 10000] [--files-per-peer 100] [--holders 10] [--concurrency 32]
  *     [--seconds 20] [--warmup-seconds 3] [--big-files 10000] [--big-runs 5]
- *     [--out results.md] [--json results.json] [--note TEXT]
+ *     [--out results.md] [--json results.json] [--note TEXT] [--seed-only]
  * </pre>
  */
 public final class RegistryBenchmark {
@@ -133,6 +133,10 @@ public final class RegistryBenchmark {
       throw new IllegalStateException("the registry does not hold the seeded data set: " + stats.encode());
     }
     checkLookup();
+    if (options.seedOnly) {
+      log("--seed-only: the tracker at %s now holds the data set; stopping here", options.url);
+      return;
+    }
 
     long measureMs = options.seconds * 1000L;
     long warmupMs = options.warmupSeconds * 1000L;
@@ -193,7 +197,8 @@ public final class RegistryBenchmark {
           .put("files", bigFiles(run));
       Buffer encoded = body.toBuffer();
       long start = System.nanoTime();
-      HttpResponse<Buffer> response = post("/api/v1/peers").sendBuffer(encoded).await();
+      HttpResponse<Buffer> response = post("/api/v1/peers")
+          .putHeader("Content-Type", "application/json").sendBuffer(encoded).await();
       long took = System.nanoTime() - start;
       if (response.statusCode() != 201) {
         throw new IllegalStateException("registering a peer with " + options.bigFiles + " files answered "
@@ -369,19 +374,19 @@ public final class RegistryBenchmark {
   private final class Loop {
     private final Row row;
     private final int concurrency;
-    private final long deadline;
+    private final long durationNs;
     private final long maxRequests;
     private final Supplier<Future<?>> operation;
     private final Promise<Row> done;
     private long sent;
     private int running;
     private long start;
+    private long deadline;
 
     Loop(Row row, int concurrency, long durationMs, long maxRequests, Supplier<Future<?>> operation, Promise<Row> done) {
       this.row = row;
       this.concurrency = concurrency;
-      this.start = System.nanoTime();
-      this.deadline = start + durationMs * 1_000_000L;
+      this.durationNs = durationMs * 1_000_000L;
       this.maxRequests = maxRequests;
       this.operation = operation;
       this.done = done;
@@ -389,6 +394,7 @@ public final class RegistryBenchmark {
 
     void start() {
       start = System.nanoTime();
+      deadline = start + durationNs;
       running = (int) Math.min(concurrency, Math.max(maxRequests, 0));
       if (running == 0) {
         done.complete(row);
@@ -649,6 +655,7 @@ public final class RegistryBenchmark {
   static final class Options {
     String url;
     boolean quick;
+    boolean seedOnly;
     int peers = 10_000;
     int filesPerPeer = 100;
     int holders = 10;
@@ -677,6 +684,10 @@ public final class RegistryBenchmark {
       for (int i = 0; i < args.length; i++) {
         String arg = args[i];
         if (arg.equals("--quick")) {
+          continue;
+        }
+        if (arg.equals("--seed-only")) {
+          o.seedOnly = true;
           continue;
         }
         if (i + 1 >= args.length) {

@@ -36,11 +36,12 @@ public final class ErrorResponder implements Handler<RoutingContext> {
       return;
     }
     ApiError error = toApiError(ctx);
-    if (error.status() >= 500) {
-      LOG.error("{} {} answered {}", ctx.request().method(), ctx.normalizedPath(), error.status(), ctx.failure());
-    }
     if (error.status() == 503) {
+      // An outage, not a bug: one line per request, no stack trace.
+      LOG.warn("{} {} answered 503: {}", ctx.request().method(), ctx.normalizedPath(), ctx.failure());
       response.putHeader("Retry-After", "5");
+    } else if (error.status() >= 500) {
+      LOG.error("{} {} answered {}", ctx.request().method(), ctx.normalizedPath(), error.status(), ctx.failure());
     }
     send(response, error);
   }

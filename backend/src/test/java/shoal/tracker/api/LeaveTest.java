@@ -1,0 +1,107 @@
+package shoal.tracker.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static shoal.tracker.testing.TrackerApi.file;
+import static shoal.tracker.testing.TrackerApi.sha;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxExtension;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import shoal.tracker.Tracker;
+import shoal.tracker.testing.TestTrackers;
+import shoal.tracker.testing.TrackerApi;
+import shoal.tracker.testing.TrackerApi.Peer;
+
+/** Seed scenario 5: leave the tracker, and the tracker deletes the peer's information. */
+@ExtendWith(VertxExtension.class)
+@Timeout(60)
+@DisplayName("Leaving the tracker deletes the peer's information")
+class LeaveTest {
+
+  private static Tracker tracker;
+  private TrackerApi api;
+
+  @BeforeAll
+  static void startTracker() {
+    tracker = TestTrackers.start();
+  }
+
+  @AfterAll
+  static void stopTracker() {
+    tracker.close();
+  }
+
+  @BeforeEach
+  void connect(Vertx vertx) {
+    api = new TrackerApi(vertx, tracker.url());
+  }
+
+  @Test
+  @DisplayName("leave deletes the peer and its holdings; a file only it held becomes not_available")
+  void leaveDeletesPeerAndHoldings() {
+    String common = sha("leave-common"), unique = sha("leave-unique");
+    Peer leaver = api.register("leaver", List.of(file(common, "common.txt", 10), file(unique, "unique.txt", 20)));
+    Peer stayer = api.register("stayer", List.of(file(common, "common.txt", 10)));
+    Peer downloader = api.register("leave-downloader", List.of());
+    String transferId = api.startTransfer(downloader, unique).bodyAsJsonObject().getString("transferId");
+
+    HttpResponse<Buffer> left = api.delete("/api/v1/peers/" + leaver.peerId(), leaver.token());
+
+    assertThat(left.statusCode()).isEqualTo(204);
+    assertThat(api.get("/api/v1/peers/" + leaver.peerId()).bodyAsJsonObject().getString("error")).isEqualTo("unknown_peer");
+    assertThat(api.get("/api/v1/peers").bodyAsJsonArray().stream().map(p -> ((JsonObject) p).getString("peerId")))
+        .doesNotContain(leaver.peerId()).contains(stayer.peerId());
+    HttpResponse<Buffer> uniqueLookup = api.get("/api/v1/files/" + unique);
+    assertThat(uniqueLookup.statusCode()).isEqualTo(404);
+    assertThat(uniqueLookup.bodyAsJsonObject().getString("error")).isEqualTo("not_available");
+    assertThat(api.get("/api/v1/files/" + common).bodyAsJsonObject().getJsonArray("holders")).hasSize(1);
+    assertThat(api.startTransfer(downloader, unique).bodyAsJsonObject().getString("error")).isEqualTo("not_available");
+    // Its unfinished upload no longer counts as active.
+    assertThat(api.get("/api/v1/transfers?state=active").bodyAsJsonArray().stream()
+        .map(t -> ((JsonObject) t).getString("transferId"))).doesNotContain(transferId);
+    // Leaving twice: the peer is unknown now.
+    assertThat(api.delete("/api/v1/peers/" + leaver.peerId(), leaver.token()).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  @DisplayName("another peer's token gets 403, no token 401, and nothing is deleted")
+  void onlyThePeerItselfMayLeave() {
+    Peer owner = api.register("owner", List.of(file(sha("owned"), "owned.txt", 1)));
+    Peer intruder = api.register("intruder", List.of());
+
+    HttpResponse<Buffer> withOtherToken = api.delete("/api/v1/peers/" + owner.peerId(), intruder.token());
+    HttpResponse<Buffer> withoutToken = api.delete("/api/v1/peers/" + owner.peerId(), null);
+    HttpResponse<Buffer> replaceWithOtherToken = api.put("/api/v1/peers/" + owner.peerId() + "/files", intruder.token(),
+        new JsonObject().put("files", List.of()));
+
+    assertThat(withOtherToken.statusCode()).isEqualTo(403);
+    assertThat(withOtherToken.bodyAsJsonObject().getString("error")).isEqualTo("forbidden");
+    assertThat(withoutToken.statusCode()).isEqualTo(401);
+    assertThat(withoutToken.bodyAsJsonObject().getString("error")).isEqualTo("unauthorized");
+    assertThat(replaceWithOtherToken.statusCode()).isEqualTo(403);
+    assertThat(api.get("/api/v1/peers/" + owner.peerId()).bodyAsJsonObject().getJsonArray("files")).hasSize(1);
+    assertThat(api.get("/api/v1/files/" + sha("owned")).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("an unknown peer id is 404 unknown_peer before any token check")
+  void unknownPeerComesBeforeTokenCheck() {
+    HttpResponse<Buffer> unknown = api.delete("/api/v1/peers/00000000-0000-0000-0000-000000000000", null);
+    HttpResponse<Buffer> garbage = api.post("/api/v1/peers/not-a-uuid/heartbeat", null, null);
+
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.bodyAsJsonObject().getString("error")).isEqualTo("unknown_peer");
+    assertThat(garbage.statusCode()).isEqualTo(404);
+    assertThat(garbage.bodyAsJsonObject().getString("error")).isEqualTo("unknown_peer");
+  }
+}
