@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,25 +35,31 @@ import shoal.tracker.testing.TrackerApi.Peer;
 class LoadBalancingTest {
 
   private static Tracker tracker;
+  /** A second tracker process on the same database, as when scaling out. */
+  private static Tracker twin;
   private TrackerApi api;
+  private TrackerApi twinApi;
 
   @BeforeAll
-  static void startTracker() {
+  static void startTrackers() {
     tracker = TestTrackers.start();
+    twin = TestTrackers.startOn(tracker.config().dbUrl(), Duration.ofSeconds(10), Duration.ofSeconds(30));
   }
 
   @AfterAll
-  static void stopTracker() {
+  static void stopTrackers() {
+    twin.close();
     tracker.close();
   }
 
   @BeforeEach
   void connect(Vertx vertx) {
     api = new TrackerApi(vertx, tracker.url());
+    twinApi = new TrackerApi(vertx, twin.url());
   }
 
   @Test
-  @DisplayName("30 concurrent requests to 3 holders end at 10/10/10 active uploads; then the least loaded is chosen")
+  @DisplayName("30 concurrent requests to 3 holders, through two trackers sharing one database, end at 10/10/10; then the least loaded is chosen")
   void concurrentRequestsSpreadEvenlyThenFollowTheLoad() {
     String movie = sha("movie");
     List<Peer> holders = List.of(
@@ -66,7 +73,8 @@ class LoadBalancingTest {
 
     List<Future<HttpResponse<Buffer>>> requests = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
-      requests.add(api.sendAsync(HttpMethod.POST, "/api/v1/transfers", downloaders.get(i % 5).token(),
+      TrackerApi via = i % 2 == 0 ? api : twinApi;
+      requests.add(via.sendAsync(HttpMethod.POST, "/api/v1/transfers", downloaders.get(i % 5).token(),
           new JsonObject().put("sha256", movie)));
     }
     TrackerApi.await(Future.all(requests));

@@ -16,6 +16,11 @@ public final class TestTrackers {
   }
 
   public static Tracker start(Duration heartbeat, Duration peerTtl) {
-    return Tracker.start(new TrackerConfig("127.0.0.1", 0, TestPostgres.newDatabase(), Path.of("unused"), heartbeat, peerTtl));
+    return startOn(TestPostgres.newDatabase(), heartbeat, peerTtl);
+  }
+
+  /** A tracker on an existing database, e.g. a second tracker process sharing the first one's. */
+  public static Tracker startOn(String dbUrl, Duration heartbeat, Duration peerTtl) {
+    return Tracker.start(new TrackerConfig("127.0.0.1", 0, dbUrl, Path.of("unused"), heartbeat, peerTtl));
   }
 }
