@@ -16,12 +16,13 @@ import org.slf4j.LoggerFactory;
 import shoal.tracker.db.DatabaseUrl;
 import shoal.tracker.db.EmbeddedDatabase;
 import shoal.tracker.db.Migrations;
+import shoal.tracker.events.EventRelay;
 import shoal.tracker.http.TrackerVerticle;
 import shoal.tracker.registry.LivenessSweeper;
 
 /**
  * A running tracker: its database (embedded unless a URL was given), migrated; a Vert.x instance
- * with Prometheus metrics; the HTTP verticles and the liveness sweeper. Started by {@code Main}
+ * with Prometheus metrics; the HTTP verticles, the event relay and the liveness sweeper. Started by {@code Main}
  * and, the same way, by the tests.
  */
 public final class Tracker implements AutoCloseable {
@@ -60,6 +61,7 @@ public final class Tracker implements AutoCloseable {
           .build();
       List<TrackerVerticle> servers = new CopyOnWriteArrayList<>();
       DeploymentOptions deployment = new DeploymentOptions().setConfig(config.toJson());
+      vertx.deployVerticle(EventRelay::new, deployment).await(30, TimeUnit.SECONDS);
       vertx.deployVerticle(LivenessSweeper::new, deployment).await(30, TimeUnit.SECONDS);
       vertx.deployVerticle(() -> {
             TrackerVerticle server = new TrackerVerticle(metrics);

@@ -1,15 +1,21 @@
 package shoal.tracker.events;
 
-import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Announces every registry change on the event bus address {@code shoal.events}, after it has
- * been committed. Each event is a JSON object whose {@code type} names the change.
+ * Announces every registry change, after it has been committed, as a JSON object whose
+ * {@code type} names the change. Events travel through PostgreSQL ({@code NOTIFY}) so that every
+ * tracker sharing the database — not only the one that made the change — relays them to its
+ * event bus address {@code shoal.events} (see {@link EventRelay}).
  */
 public final class RegistryEvents {
 
   public static final String ADDRESS = "shoal.events";
+  static final String CHANNEL = "shoal_events";
 
   public static final String PEER_JOINED = "peer.joined";
   public static final String PEER_LEFT = "peer.left";
@@ -20,14 +26,22 @@ public final class RegistryEvents {
   public static final String TRANSFER_COMPLETED = "transfer.completed";
   public static final String TRANSFER_FAILED = "transfer.failed";
 
-  private final EventBus eventBus;
+  private static final Logger LOG = LoggerFactory.getLogger(RegistryEvents.class);
+  private static final String NOTIFY = "SELECT pg_notify($1, $2)";
 
-  public RegistryEvents(EventBus eventBus) {
-    this.eventBus = eventBus;
+  private final Pool pool;
+
+  public RegistryEvents(Pool pool) {
+    this.pool = pool;
   }
 
-  /** Publishes {@code body} with {@code type} added. */
+  /**
+   * Publishes {@code body} with {@code type} added. Best effort: the change is already committed,
+   * and a dashboard that missed an event catches up from the REST snapshot when it reconnects.
+   */
   public void publish(String type, JsonObject body) {
-    eventBus.publish(ADDRESS, body.copy().put("type", type));
+    String event = body.copy().put("type", type).encode();
+    pool.preparedQuery(NOTIFY).execute(Tuple.of(CHANNEL, event))
+        .onFailure(failure -> LOG.warn("could not publish {}: {}", type, failure.getMessage()));
   }
 }

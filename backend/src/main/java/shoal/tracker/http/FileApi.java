@@ -21,7 +21,7 @@ final class FileApi {
     if (text != null && text.length() > 200) {
       throw shoal.common.http.ApiError.invalidRequest("'q' must be at most 200 characters.");
     }
-    Replies.jsonArray(ctx, catalog.search(text == null ? "" : text, limit(ctx), offset(ctx)), FileSummary::toJson);
+    Replies.jsonArray(ctx, catalog.search(text == null ? "" : text, limit(ctx, 100), offset(ctx)), FileSummary::toJson);
   }
 
   void lookupFile(RoutingContext ctx) {

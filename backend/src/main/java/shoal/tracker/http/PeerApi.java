@@ -60,7 +60,7 @@ final class PeerApi {
   }
 
   void listPeers(RoutingContext ctx) {
-    Replies.jsonArray(ctx, peers.list(limit(ctx), offset(ctx)), PeerSummary::toJson);
+    Replies.jsonArray(ctx, peers.list(limit(ctx, MAX_PAGE), offset(ctx)), PeerSummary::toJson);
   }
 
   void getPeer(RoutingContext ctx) {

@@ -27,7 +27,6 @@ final class RequestReader {
   /** Files per request; more go in further {@code POST /api/v1/peers/{id}/files} batches. */
   static final int MAX_FILES_PER_REQUEST = 10_000;
   static final int MAX_PAGE = 1_000;
-  static final int DEFAULT_PAGE = 100;
 
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
   private static final int MAX_NAME = 1_024;
@@ -179,8 +178,9 @@ final class RequestReader {
     }
   }
 
-  static int limit(RoutingContext ctx) {
-    return intQueryParam(ctx, "limit", DEFAULT_PAGE, 1, MAX_PAGE);
+  /** {@code limit}: at most {@value #MAX_PAGE}, {@code fallback} when absent. */
+  static int limit(RoutingContext ctx, int fallback) {
+    return intQueryParam(ctx, "limit", fallback, 1, MAX_PAGE);
   }
 
   static int offset(RoutingContext ctx) {

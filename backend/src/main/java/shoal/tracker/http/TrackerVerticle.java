@@ -6,7 +6,10 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
 import shoal.common.http.ApiError;
@@ -20,7 +23,10 @@ import shoal.tracker.registry.FileCatalog;
 import shoal.tracker.registry.PeerRegistry;
 import shoal.tracker.registry.TransferLedger;
 
-/** The tracker's HTTP face: the REST API, health and metrics. Several instances may run side by side. */
+/**
+ * The tracker's HTTP face: the REST API, the event-bus bridge, health and metrics. Several
+ * instances may run side by side.
+ */
 public final class TrackerVerticle extends VerticleBase {
 
   /** Large enough for {@value RequestReader#MAX_FILES_PER_REQUEST} files with long names. */
@@ -41,7 +47,7 @@ public final class TrackerVerticle extends VerticleBase {
   public Future<?> start() {
     TrackerConfig config = TrackerConfig.fromJson(config());
     Pool pool = RegistryPool.create(vertx, DatabaseUrl.parse(config.dbUrl()));
-    RegistryEvents events = new RegistryEvents(vertx.eventBus());
+    RegistryEvents events = new RegistryEvents(pool);
     PeerRegistry peers = new PeerRegistry(pool, events, config.peerTtl());
     peerApi = new PeerApi(peers, config.heartbeat(), config.peerTtl());
     fileApi = new FileApi(new FileCatalog(pool));
@@ -80,6 +86,7 @@ public final class TrackerVerticle extends VerticleBase {
     router.get("/api/v1/stats").handler(opsApi::stats);
     router.get("/health").handler(opsApi::health);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics));
+    router.route("/eventbus/*").subRouter(eventBusBridge());
 
     ErrorResponder errors = new ErrorResponder(DatabaseFailures::isUnavailable);
     router.route().failureHandler(errors);
@@ -88,5 +95,11 @@ public final class TrackerVerticle extends VerticleBase {
     router.errorHandler(405, ctx -> ErrorResponder.send(ctx.response(),
         new ApiError(405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.normalizedPath() + ".")));
     return router;
+  }
+
+  /** Browsers may listen to {@code shoal.events} and nothing else; they may send nothing at all. */
+  private Router eventBusBridge() {
+    return SockJSHandler.create(vertx).bridge(new SockJSBridgeOptions()
+        .addOutboundPermitted(new PermittedOptions().setAddress(RegistryEvents.ADDRESS)));
   }
 }

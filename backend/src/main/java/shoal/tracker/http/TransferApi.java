@@ -52,7 +52,7 @@ final class TransferApi {
     if (state != null && !STATES.contains(state)) {
       throw ApiError.invalidRequest("'state' must be one of active, completed, failed, abandoned.");
     }
-    Replies.jsonArray(ctx, ledger.list(state, limit(ctx), offset(ctx)), Transfer::toJson);
+    Replies.jsonArray(ctx, ledger.list(state, limit(ctx, 100), offset(ctx)), Transfer::toJson);
   }
 
   private static JsonObject ok(Object ignored) {

@@ -2,6 +2,7 @@ package shoal.tracker.registry;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.sqlclient.Pool;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,8 +25,8 @@ public final class LivenessSweeper extends VerticleBase {
   @Override
   public Future<?> start() {
     TrackerConfig config = TrackerConfig.fromJson(config());
-    peers = new PeerRegistry(
-        RegistryPool.create(vertx, DatabaseUrl.parse(config.dbUrl())), new RegistryEvents(vertx.eventBus()), config.peerTtl());
+    Pool pool = RegistryPool.create(vertx, DatabaseUrl.parse(config.dbUrl()));
+    peers = new PeerRegistry(pool, new RegistryEvents(pool), config.peerTtl());
     timerId = vertx.setPeriodic(sweepInterval(config.peerTtl()).toMillis(), id -> sweep());
     return Future.succeededFuture();
   }

@@ -1,0 +1,116 @@
+package shoal.tracker.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static shoal.tracker.testing.TrackerApi.file;
+import static shoal.tracker.testing.TrackerApi.sha;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import shoal.tracker.Tracker;
+import shoal.tracker.testing.TestTrackers;
+import shoal.tracker.testing.TrackerApi;
+import shoal.tracker.testing.TrackerApi.Peer;
+
+/** The SockJS event-bus bridge, spoken over its raw WebSocket transport as the browser client does. */
+@ExtendWith(VertxExtension.class)
+@Timeout(60)
+@DisplayName("The event-bus bridge")
+class EventBridgeTest {
+
+  private static Tracker tracker;
+  private static Tracker twin;
+
+  @BeforeAll
+  static void startTrackers() {
+    tracker = TestTrackers.start();
+    twin = TestTrackers.startOn(tracker.config().dbUrl(), Duration.ofSeconds(10), Duration.ofSeconds(30));
+  }
+
+  @AfterAll
+  static void stopTrackers() {
+    twin.close();
+    tracker.close();
+  }
+
+  @Test
+  @DisplayName("a listener on one tracker hears registry changes made through another tracker on the same database")
+  void eventsReachListenersOfEveryTracker(Vertx vertx) throws InterruptedException {
+    BridgeSocket socket = BridgeSocket.open(vertx, twin.port());
+    socket.send(new JsonObject().put("type", "register").put("address", "shoal.events"));
+    TrackerApi api = new TrackerApi(vertx, tracker.url());
+
+    Peer peer = api.register("announced", List.of(file(sha("e1"), "e1.txt", 1)));
+    JsonObject joined = socket.nextEvent("peer.joined");
+    api.delete("/api/v1/peers/" + peer.peerId(), peer.token());
+    JsonObject left = socket.nextEvent("peer.left");
+
+    assertThat(joined.getString("peerId")).isEqualTo(peer.peerId());
+    assertThat(joined.getString("name")).isEqualTo("announced");
+    assertThat(left.getString("peerId")).isEqualTo(peer.peerId());
+  }
+
+  @Test
+  @DisplayName("the bridge refuses inbound messages and any address other than shoal.events")
+  void inboundAndOtherAddressesAreRefused(Vertx vertx) throws InterruptedException {
+    BridgeSocket socket = BridgeSocket.open(vertx, tracker.port());
+
+    socket.send(new JsonObject().put("type", "send").put("address", "shoal.events").put("body", new JsonObject()));
+    JsonObject sendRefused = socket.next();
+    socket.send(new JsonObject().put("type", "publish").put("address", "shoal.events").put("body", new JsonObject()));
+    JsonObject publishRefused = socket.next();
+    socket.send(new JsonObject().put("type", "register").put("address", "shoal.internal"));
+    JsonObject registerRefused = socket.next();
+
+    assertThat(List.of(sendRefused, publishRefused, registerRefused)).allSatisfy(frame -> {
+      assertThat(frame.getString("type")).isEqualTo("err");
+      assertThat(frame.getString("body")).isEqualTo("access_denied");
+    });
+  }
+
+  /** A raw client of the bridge's WebSocket transport, frames in a queue. */
+  private record BridgeSocket(WebSocket socket, LinkedBlockingQueue<JsonObject> frames) {
+
+    static BridgeSocket open(Vertx vertx, int port) {
+      LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+      WebSocket socket = TrackerApi.await(vertx.createWebSocketClient().connect(new WebSocketConnectOptions()
+          .setHost("127.0.0.1").setPort(port).setURI("/eventbus/websocket")));
+      socket.handler(frame -> frames.add(frame.toJsonObject()));
+      return new BridgeSocket(socket, frames);
+    }
+
+    void send(JsonObject frame) {
+      TrackerApi.await(socket.writeTextMessage(frame.encode()));
+    }
+
+    JsonObject next() throws InterruptedException {
+      JsonObject frame = frames.poll(5, TimeUnit.SECONDS);
+      assertThat(frame).as("a frame within 5 s").isNotNull();
+      return frame;
+    }
+
+    /** The body of the next delivered event of {@code type}, skipping others, within 5 s. */
+    JsonObject nextEvent(String type) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (System.nanoTime() < deadline) {
+        JsonObject frame = frames.poll(100, TimeUnit.MILLISECONDS);
+        if (frame != null && "rec".equals(frame.getString("type")) && type.equals(frame.getJsonObject("body").getString("type"))) {
+          return frame.getJsonObject("body");
+        }
+      }
+      throw new AssertionError("no " + type + " event within 5 s");
+    }
+  }
+}
