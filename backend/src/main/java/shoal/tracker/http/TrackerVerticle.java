@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
@@ -24,13 +25,16 @@ import shoal.tracker.registry.PeerRegistry;
 import shoal.tracker.registry.TransferLedger;
 
 /**
- * The tracker's HTTP face: the REST API, the event-bus bridge, health and metrics. Several
+ * The tracker's HTTP face: the REST API, the dashboard and its event-bus bridge, health and metrics. Several
  * instances may run side by side.
  */
 public final class TrackerVerticle extends VerticleBase {
 
   /** Large enough for {@value RequestReader#MAX_FILES_PER_REQUEST} files with long names. */
   static final long MAX_BODY_BYTES = 4L * 1024 * 1024;
+
+  /** The dashboard's files, built from webui/ and packed into the jar. */
+  private static final String DASHBOARD = "webroot/dashboard";
 
   private final PrometheusMeterRegistry metrics;
   private PeerApi peerApi;
@@ -87,6 +91,7 @@ public final class TrackerVerticle extends VerticleBase {
     router.get("/health").handler(opsApi::health);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics));
     router.route("/eventbus/*").subRouter(eventBusBridge());
+    router.route("/*").handler(StaticHandler.create(DASHBOARD));
 
     ErrorResponder errors = new ErrorResponder(DatabaseFailures::isUnavailable);
     router.route().failureHandler(errors);

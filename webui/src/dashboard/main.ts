@@ -1,0 +1,227 @@
+// The network dashboard: a REST snapshot, then live events from the tracker's event-bus bridge.
+// After a reconnect (tracker restarted, network blip) it takes a fresh snapshot, so it always
+// shows the current state without reloading or polling.
+import EventBus from '@vertx/eventbus-bridge-client.js';
+import { bytes, rate, eta, ago, percent } from '../shared/format';
+import { el, byId, progressBar, debounce } from '../shared/dom';
+import { RateChart } from './rate-chart';
+import './style.css';
+
+interface Peer { peerId: string; name: string; address: string; files: number; activeUploads: number; servedTotal: number; lastSeen: string }
+interface FileSummary { sha256: string; name: string; size: number; holders: number }
+interface Transfer { transferId: string; sha256: string; name: string; size: number; from: string | null; fromName: string; to: string | null; toName: string; bytes: number; state: string }
+interface Stats { peers: number; files: number; holdings: number; activeTransfers: number; completedTransfers: number; bytesTransferred: number }
+
+/** A transfer as shown: its record plus the rate measured from its progress events. */
+interface TransferView extends Transfer { rate: number; lastBytes: number; lastAt: number }
+
+const FINISHED_ROW_MILLIS = 6_000;
+
+const peers = new Map<string, Peer>();
+const transfers = new Map<string, TransferView>();
+const chart = new RateChart(byId('rate-chart'));
+
+async function getJson<T>(path: string): Promise<T> {
+  const response = await fetch(path, { headers: { Accept: 'application/json' } });
+  if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+  return response.json() as Promise<T>;
+}
+
+// ---- snapshot ------------------------------------------------------------------------------
+
+async function loadPeers(): Promise<void> {
+  const list = await getJson<Peer[]>('/api/v1/peers');
+  peers.clear();
+  list.forEach((peer) => peers.set(peer.peerId, peer));
+  renderPeers();
+}
+
+async function loadStats(): Promise<void> {
+  const stats = await getJson<Stats>('/api/v1/stats');
+  byId('stat-peers').textContent = String(stats.peers);
+  byId('stat-files').textContent = String(stats.files);
+  byId('stat-holdings').textContent = String(stats.holdings);
+  byId('stat-active').textContent = String(stats.activeTransfers);
+  byId('stat-completed').textContent = String(stats.completedTransfers);
+  byId('stat-bytes').textContent = bytes(stats.bytesTransferred);
+}
+
+async function loadTransfers(): Promise<void> {
+  const active = await getJson<Transfer[]>('/api/v1/transfers?state=active');
+  const now = Date.now();
+  for (const [id, view] of transfers) {
+    if (view.state === 'active' && !active.some((t) => t.transferId === id)) transfers.delete(id);
+  }
+  for (const transfer of active) {
+    const known = transfers.get(transfer.transferId);
+    transfers.set(transfer.transferId, { ...transfer, rate: known?.rate ?? 0, lastBytes: transfer.bytes, lastAt: now });
+  }
+  renderTransfers();
+}
+
+async function loadFiles(): Promise<void> {
+  const query = byId<HTMLInputElement>('file-query').value.trim();
+  const files = await getJson<FileSummary[]>(`/api/v1/files?limit=50&q=${encodeURIComponent(query)}`);
+  renderFiles(files);
+}
+
+function snapshot(): void {
+  Promise.all([loadStats(), loadPeers(), loadTransfers(), loadFiles()]).catch(showTrouble);
+}
+
+const refreshStats = debounce(() => loadStats().catch(showTrouble), 250);
+const refreshPeers = debounce(() => loadPeers().catch(showTrouble), 250);
+const refreshFiles = debounce(() => loadFiles().catch(showTrouble), 250);
+const refreshTransfers = debounce(() => loadTransfers().catch(showTrouble), 250);
+
+// ---- live events ---------------------------------------------------------------------------
+
+type RegistryEvent = { type: string } & Record<string, any>;
+
+function onEvent(event: RegistryEvent): void {
+  switch (event.type) {
+    case 'peer.joined':
+      peers.set(event.peerId, { peerId: event.peerId, name: event.name, address: event.address, files: event.files,
+        activeUploads: 0, servedTotal: 0, lastSeen: new Date().toISOString() });
+      renderPeers();
+      refreshFiles();
+      break;
+    case 'peer.left':
+    case 'peer.expired':
+      peers.delete(event.peerId);
+      renderPeers();
+      refreshFiles();
+      refreshTransfers();
+      break;
+    case 'files.changed':
+      refreshPeers();
+      refreshFiles();
+      break;
+    case 'transfer.started':
+      transfers.set(event.transferId, { ...(event as unknown as Transfer), rate: 0, lastBytes: 0, lastAt: Date.now() });
+      renderTransfers();
+      refreshPeers();
+      break;
+    case 'transfer.progress':
+      onProgress(event.transferId, event.bytes);
+      break;
+    case 'transfer.completed':
+    case 'transfer.failed':
+      onFinished(event.transferId, event.type === 'transfer.completed' ? 'completed' : 'failed');
+      refreshPeers();
+      refreshFiles();
+      break;
+  }
+  refreshStats();
+}
+
+function onProgress(transferId: string, newBytes: number): void {
+  const view = transfers.get(transferId);
+  if (!view) {
+    refreshTransfers();
+    return;
+  }
+  const now = Date.now();
+  const delta = Math.max(0, newBytes - view.lastBytes);
+  const seconds = (now - view.lastAt) / 1000;
+  if (seconds > 0) {
+    const instant = delta / seconds;
+    view.rate = view.rate === 0 ? instant : 0.6 * instant + 0.4 * view.rate;
+  }
+  chart.add(delta);
+  view.bytes = newBytes;
+  view.lastBytes = newBytes;
+  view.lastAt = now;
+  renderTransfers();
+}
+
+function onFinished(transferId: string, state: 'completed' | 'failed'): void {
+  const view = transfers.get(transferId);
+  if (!view) return;
+  if (state === 'completed') {
+    chart.add(Math.max(0, view.size - view.lastBytes));
+    view.bytes = view.size;
+  }
+  view.state = state;
+  view.rate = 0;
+  renderTransfers();
+  window.setTimeout(() => {
+    transfers.delete(transferId);
+    renderTransfers();
+  }, FINISHED_ROW_MILLIS);
+}
+
+// ---- rendering -----------------------------------------------------------------------------
+
+function renderPeers(): void {
+  const rows = [...peers.values()].sort((a, b) => a.name.localeCompare(b.name)).map((peer) =>
+    el('tr', { 'data-peer-id': peer.peerId },
+      el('td', {}, peer.name),
+      el('td', { class: 'hide-narrow' }, el('code', {}, peer.address)),
+      el('td', { class: 'num' }, peer.files),
+      el('td', { class: 'num' }, peer.activeUploads),
+      el('td', { class: 'num' }, bytes(peer.servedTotal)),
+      el('td', { class: 'hide-narrow' }, ago(peer.lastSeen))));
+  byId('peers').replaceChildren(...rows);
+  byId('peers-empty').hidden = rows.length > 0;
+}
+
+function renderTransfers(): void {
+  const rows = [...transfers.values()].map((t) => {
+    const done = percent(t.bytes, t.size);
+    const status = t.state === 'active' ? `${done} %` : t.state;
+    return el('tr', { class: t.state, 'data-transfer-id': t.transferId },
+      el('td', {}, t.name, el('div', { class: 'state' }, `${bytes(t.bytes)} of ${bytes(t.size)} · ${status}`)),
+      el('td', {}, `${t.fromName} → ${t.toName}`),
+      el('td', {}, progressBar(done, `${t.name}: ${status}`)),
+      el('td', { class: 'num' }, t.state === 'active' ? rate(t.rate) : '—'),
+      el('td', { class: 'num' }, t.state === 'active' ? eta(t.size - t.bytes, t.rate) : '—'));
+  });
+  byId('transfers').replaceChildren(...rows);
+  byId('transfers-empty').hidden = rows.length > 0;
+}
+
+function renderFiles(files: FileSummary[]): void {
+  const rows = files.map((file) =>
+    el('tr', { 'data-sha256': file.sha256 },
+      el('td', {}, file.name),
+      el('td', { class: 'num' }, bytes(file.size)),
+      el('td', { class: 'num' }, file.holders),
+      el('td', { class: 'hide-narrow' }, el('span', { class: 'hash', title: file.sha256 }, `${file.sha256.slice(0, 12)}…`))));
+  byId('files').replaceChildren(...rows);
+  byId('files-empty').hidden = rows.length > 0;
+}
+
+function showConnection(state: 'live' | 'down' | 'connecting'): void {
+  const pill = byId('connection');
+  pill.className = `pill ${state}`;
+  pill.textContent = state === 'live' ? 'live' : state === 'down' ? 'reconnecting…' : 'connecting…';
+}
+
+function showTrouble(): void {
+  showConnection('down');
+}
+
+// ---- start ---------------------------------------------------------------------------------
+
+function connect(): void {
+  const bus = new EventBus('/eventbus', { vertxbus_reconnect_delay_max: 2000 });
+  bus.enableReconnect(true);
+  bus.onerror = () => showConnection('down');
+  bus.onclose = () => showConnection('down');
+  bus.onopen = () => {
+    showConnection('live');
+    bus.registerHandler('shoal.events', (error, message) => {
+      if (!error) onEvent(message.body as RegistryEvent);
+    });
+    snapshot();
+  };
+}
+
+byId('file-search').addEventListener('submit', (event) => event.preventDefault());
+byId('file-query').addEventListener('input', debounce(() => loadFiles().catch(showTrouble), 200));
+window.setInterval(() => {
+  chart.tick();
+  renderPeers();
+}, 1000);
+connect();
