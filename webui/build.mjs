@@ -3,7 +3,7 @@
 import { build } from 'esbuild';
 import { cp, mkdir, rm } from 'node:fs/promises';
 
-const pages = ['dashboard'];
+const pages = ['dashboard', 'peer'];
 
 await rm('dist', { recursive: true, force: true });
 for (const page of pages) {
