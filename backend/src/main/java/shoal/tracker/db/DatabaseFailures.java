@@ -27,11 +27,12 @@ public final class DatabaseFailures {
   }
 
   /**
-   * SQLSTATE classes 08 (connection exception), 53 (insufficient resources) and 57P (the server
-   * is shutting down or starting up).
+   * SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57P (the server is
+   * shutting down or starting up) and 40 (transaction rollback: a serialization failure or a
+   * deadlock victim, which a retry resolves).
    */
   private static boolean isUnavailableState(String sqlState) {
     return sqlState != null
-        && (sqlState.startsWith("08") || sqlState.startsWith("53") || sqlState.startsWith("57P"));
+        && (sqlState.startsWith("08") || sqlState.startsWith("53") || sqlState.startsWith("57P") || sqlState.startsWith("40"));
   }
 }

@@ -2,7 +2,12 @@ package shoal.tracker.registry;
 
 /**
  * Every SQL statement of the registry, in one place. Statements built from shared fragments
- * start their own text block with a blank line, so the pieces never run together. A peer whose {@code expires_at} has passed
+ * start their own text block with a blank line, so the pieces never run together.
+ *
+ * <p>Lock order, which keeps concurrent writers free of deadlocks: a transaction that touches
+ * several peers locks all of them first, in one statement ordered by peer id; only then does it
+ * touch transfers. Foreign-key checks take {@code FOR KEY SHARE}, which only a deleting
+ * transaction's {@code FOR UPDATE} blocks. A peer whose {@code expires_at} has passed
  * counts as gone everywhere, whether or not the sweeper has deleted it yet.
  */
 final class RegistryQueries {
@@ -40,6 +45,10 @@ final class RegistryQueries {
    */
   static final String LOCK_PEERS =
       "SELECT peer_id FROM peers WHERE peer_id = ANY($1::uuid[]) ORDER BY peer_id FOR UPDATE";
+
+  /** For writers that change peers' counters (not their keys) and then their transfers. */
+  static final String LOCK_PEER_COUNTERS =
+      "SELECT peer_id FROM peers WHERE peer_id = ANY($1::uuid[]) ORDER BY peer_id FOR NO KEY UPDATE";
 
   /** Up to {@code $1} expired peers that no other tracker is sweeping at this moment. */
   static final String LOCK_EXPIRED_PEERS =
@@ -102,15 +111,16 @@ final class RegistryQueries {
   // ---- balancer ----------------------------------------------------------------------------
 
   /**
-   * Locks every live holder the downloader may use, in a fixed order (no deadlocks). Concurrent
-   * requests that share a holder take turns from here to commit, so each one sees the uploads
-   * the previous one added.
+   * Locks every live holder the downloader may use, in peer-id order. Concurrent requests that
+   * share a holder take turns from here to commit, so each one sees the uploads the previous one
+   * added. {@code FOR NO KEY UPDATE} leaves the foreign-key checks of other transactions (which
+   * take {@code FOR KEY SHARE}) unblocked, and a request with no candidate locks nothing at all.
    */
   static final String LOCK_CANDIDATES = """
       SELECT p.peer_id FROM holdings h JOIN peers p ON p.peer_id = h.peer_id
       WHERE h.sha256 = $1 AND p.expires_at > now() AND p.peer_id <> $2 AND NOT (p.peer_id = ANY($3::uuid[]))
       ORDER BY p.peer_id
-      FOR UPDATE OF p""";
+      FOR NO KEY UPDATE OF p""";
 
   /** Least active uploads first, then chosen fewest times, then chosen longest ago. */
   static final String LEAST_LOADED_CANDIDATE = """

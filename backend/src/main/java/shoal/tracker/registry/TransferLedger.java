@@ -11,7 +11,9 @@ import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
+import java.util.stream.Stream;
 import shoal.common.http.ApiError;
 import shoal.tracker.events.RegistryEvents;
 
@@ -80,8 +82,10 @@ public final class TransferLedger {
       if (Transfer.COMPLETED.equals(transfer.state())) {
         return Future.succeededFuture();
       }
+      UUID[] peersInvolved = Stream.of(transfer.from(), transfer.to()).filter(Objects::nonNull).toArray(UUID[]::new);
       return pool
-          .withTransaction(tx -> tx.preparedQuery(COMPLETE_TRANSFER).execute(Tuple.of(transferId)).compose(rows -> {
+          .withTransaction(tx -> tx.preparedQuery(LOCK_PEER_COUNTERS).execute(Tuple.tuple().addArrayOfUUID(peersInvolved))
+              .compose(locked -> tx.preparedQuery(COMPLETE_TRANSFER).execute(Tuple.of(transferId))).compose(rows -> {
             if (rows.rowCount() == 0) {
               return Future.failedFuture(finished(transfer));
             }

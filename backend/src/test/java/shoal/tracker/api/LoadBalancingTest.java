@@ -119,6 +119,50 @@ class LoadBalancingTest {
     assertThat(order.subList(3, 6)).containsExactlyElementsOf(order.subList(0, 3));
   }
 
+  @Test
+  @DisplayName("a busy mesh of peers downloading from and completing to each other never fails a request")
+  void busyMeshNeverDeadlocks() {
+    int files = 6;
+    List<Peer> mesh = new ArrayList<>();
+    for (int p = 0; p < 8; p++) {
+      List<JsonObject> held = new ArrayList<>();
+      for (int f = 0; f < files; f++) {
+        if ((p + f) % 3 != 0) {
+          held.add(file(sha("mesh-" + f), "mesh-" + f, 1_000 + f));
+        }
+      }
+      mesh.add(api.register("mesh-" + p, held));
+    }
+
+    List<Future<HttpResponse<Buffer>>> outcomes = new ArrayList<>();
+    for (int round = 0; round < 4; round++) {
+      List<Future<HttpResponse<Buffer>>> starts = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        Peer downloader = mesh.get((i * 5 + round) % mesh.size());
+        TrackerApi via = i % 2 == 0 ? api : twinApi;
+        starts.add(via.sendAsync(HttpMethod.POST, "/api/v1/transfers", downloader.token(),
+            new JsonObject().put("sha256", sha("mesh-" + (i + round) % files))));
+      }
+      TrackerApi.await(Future.join(starts));
+      outcomes.addAll(starts);
+      // Complete every transfer of this round at once, while the next round starts new ones.
+      for (int i = 0; i < starts.size(); i++) {
+        HttpResponse<Buffer> lease = starts.get(i).result();
+        if (lease != null && lease.statusCode() == 201) {
+          Peer downloader = mesh.get((i * 5 + round) % mesh.size());
+          outcomes.add(api.sendAsync(HttpMethod.POST, "/api/v1/transfers/" + lease.bodyAsJsonObject().getString("transferId")
+              + "/complete", downloader.token(), null));
+        }
+      }
+    }
+    TrackerApi.await(Future.join(outcomes));
+
+    assertThat(outcomes).allSatisfy(outcome -> {
+      assertThat(outcome.succeeded()).isTrue();
+      assertThat(outcome.result().statusCode()).as(outcome.result().bodyAsString()).isIn(200, 201, 404);
+    });
+  }
+
   private Map<String, Long> activeUploads() {
     return api.get("/api/v1/peers").bodyAsJsonArray().stream().map(JsonObject.class::cast)
         .collect(Collectors.toMap(p -> p.getString("name"), p -> p.getLong("activeUploads")));
