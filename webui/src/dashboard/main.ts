@@ -27,27 +27,37 @@ async function getJson<T>(path: string): Promise<T> {
   return response.json() as Promise<T>;
 }
 
+/**
+ * Wraps a loader so that only the answer to its latest call is shown: an older, slower answer
+ * arriving afterwards is dropped instead of overwriting newer data.
+ */
+function latestOnly<T>(fetchData: () => Promise<T>, show: (data: T) => void): () => Promise<void> {
+  let latest = 0;
+  return async () => {
+    const call = ++latest;
+    const data = await fetchData();
+    if (call === latest) show(data);
+  };
+}
+
 // ---- snapshot ------------------------------------------------------------------------------
 
-async function loadPeers(): Promise<void> {
-  const list = await getJson<Peer[]>('/api/v1/peers');
+const loadPeers = latestOnly(() => getJson<Peer[]>('/api/v1/peers'), (list) => {
   peers.clear();
   list.forEach((peer) => peers.set(peer.peerId, peer));
   renderPeers();
-}
+});
 
-async function loadStats(): Promise<void> {
-  const stats = await getJson<Stats>('/api/v1/stats');
+const loadStats = latestOnly(() => getJson<Stats>('/api/v1/stats'), (stats) => {
   byId('stat-peers').textContent = String(stats.peers);
   byId('stat-files').textContent = String(stats.files);
   byId('stat-holdings').textContent = String(stats.holdings);
   byId('stat-active').textContent = String(stats.activeTransfers);
   byId('stat-completed').textContent = String(stats.completedTransfers);
   byId('stat-bytes').textContent = bytes(stats.bytesTransferred);
-}
+});
 
-async function loadTransfers(): Promise<void> {
-  const active = await getJson<Transfer[]>('/api/v1/transfers?state=active');
+const loadTransfers = latestOnly(() => getJson<Transfer[]>('/api/v1/transfers?state=active'), (active) => {
   const now = Date.now();
   for (const [id, view] of transfers) {
     if (view.state === 'active' && !active.some((t) => t.transferId === id)) transfers.delete(id);
@@ -57,13 +67,12 @@ async function loadTransfers(): Promise<void> {
     transfers.set(transfer.transferId, { ...transfer, rate: known?.rate ?? 0, lastBytes: transfer.bytes, lastAt: now });
   }
   renderTransfers();
-}
+});
 
-async function loadFiles(): Promise<void> {
+const loadFiles = latestOnly(() => {
   const query = byId<HTMLInputElement>('file-query').value.trim();
-  const files = await getJson<FileSummary[]>(`/api/v1/files?limit=50&q=${encodeURIComponent(query)}`);
-  renderFiles(files);
-}
+  return getJson<FileSummary[]>(`/api/v1/files?limit=50&q=${encodeURIComponent(query)}`);
+}, renderFiles);
 
 function snapshot(): void {
   Promise.all([loadStats(), loadPeers(), loadTransfers(), loadFiles()]).catch(showTrouble);

@@ -13,18 +13,16 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import shoal.tracker.Tracker;
-import shoal.tracker.testing.TestTrackers;
+import shoal.tracker.testing.TrackerExtension;
 import shoal.tracker.testing.TrackerApi;
 import shoal.tracker.testing.TrackerApi.Peer;
 
@@ -34,22 +32,14 @@ import shoal.tracker.testing.TrackerApi.Peer;
 @DisplayName("Bad input is refused cleanly")
 class BadInputTest {
 
-  private static Tracker tracker;
+  @RegisterExtension
+  static final TrackerExtension tracker = new TrackerExtension();
+
   private TrackerApi api;
-
-  @BeforeAll
-  static void startTracker() {
-    tracker = TestTrackers.start();
-  }
-
-  @AfterAll
-  static void stopTracker() {
-    tracker.close();
-  }
 
   @BeforeEach
   void connect(Vertx vertx) {
-    api = new TrackerApi(vertx, tracker.url());
+    api = tracker.api(vertx);
   }
 
   static Stream<Arguments> badRegistrations() {

@@ -10,14 +10,12 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import shoal.tracker.Tracker;
-import shoal.tracker.testing.TestTrackers;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import shoal.tracker.testing.TrackerExtension;
 import shoal.tracker.testing.TrackerApi;
 
 /** What operators watch: health, Prometheus metrics and the network's counters. */
@@ -26,22 +24,13 @@ import shoal.tracker.testing.TrackerApi;
 @DisplayName("Health, metrics and stats")
 class OperationsTest {
 
-  private static Tracker tracker;
-
-  @BeforeAll
-  static void startTracker() {
-    tracker = TestTrackers.start();
-  }
-
-  @AfterAll
-  static void stopTracker() {
-    tracker.close();
-  }
+  @RegisterExtension
+  static final TrackerExtension tracker = new TrackerExtension();
 
   @Test
   @DisplayName("/health is UP, /metrics is Prometheus text, /api/v1/stats counts peers, files and holdings")
   void healthMetricsAndStats(Vertx vertx) {
-    TrackerApi api = new TrackerApi(vertx, tracker.url());
+    TrackerApi api = tracker.api(vertx);
     api.register("ops-a", List.of(file(sha("o1"), "o1", 1), file(sha("o2"), "o2", 2)));
     api.register("ops-b", List.of(file(sha("o1"), "o1", 1)));
 

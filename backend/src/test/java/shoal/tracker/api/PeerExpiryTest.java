@@ -10,15 +10,13 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import shoal.tracker.Tracker;
-import shoal.tracker.testing.TestTrackers;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import shoal.tracker.testing.TrackerExtension;
 import shoal.tracker.testing.TrackerApi;
 import shoal.tracker.testing.TrackerApi.Peer;
 
@@ -30,22 +28,14 @@ class PeerExpiryTest {
 
   private static final Duration TTL = Duration.ofSeconds(3);
 
-  private static Tracker tracker;
+  @RegisterExtension
+  static final TrackerExtension tracker = new TrackerExtension(Duration.ofMillis(500), TTL);
+
   private TrackerApi api;
-
-  @BeforeAll
-  static void startTracker() {
-    tracker = TestTrackers.start(Duration.ofMillis(500), TTL);
-  }
-
-  @AfterAll
-  static void stopTracker() {
-    tracker.close();
-  }
 
   @BeforeEach
   void connect(Vertx vertx) {
-    api = new TrackerApi(vertx, tracker.url());
+    api = tracker.api(vertx);
   }
 
   @Test

@@ -11,15 +11,13 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import shoal.tracker.Tracker;
-import shoal.tracker.testing.TestTrackers;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import shoal.tracker.testing.TrackerExtension;
 import shoal.tracker.testing.TrackerApi;
 import shoal.tracker.testing.TrackerApi.Peer;
 
@@ -29,22 +27,14 @@ import shoal.tracker.testing.TrackerApi.Peer;
 @DisplayName("Connecting to a node with the file")
 class TransferOutcomeTest {
 
-  private static Tracker tracker;
+  @RegisterExtension
+  static final TrackerExtension tracker = new TrackerExtension();
+
   private TrackerApi api;
-
-  @BeforeAll
-  static void startTracker() {
-    tracker = TestTrackers.start();
-  }
-
-  @AfterAll
-  static void stopTracker() {
-    tracker.close();
-  }
 
   @BeforeEach
   void connect(Vertx vertx) {
-    api = new TrackerApi(vertx, tracker.url());
+    api = tracker.api(vertx);
   }
 
   @Test

@@ -1,0 +1,47 @@
+package shoal.tracker.testing;
+
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import shoal.tracker.Tracker;
+
+/**
+ * One real tracker for a test class, on a database of its own:
+ * {@code @RegisterExtension static final TrackerExtension tracker = new TrackerExtension();}
+ */
+public final class TrackerExtension implements BeforeAllCallback, AfterAllCallback {
+
+  private final Duration heartbeat;
+  private final Duration peerTtl;
+  private Tracker tracker;
+
+  public TrackerExtension() {
+    this(Duration.ofSeconds(10), Duration.ofSeconds(30));
+  }
+
+  public TrackerExtension(Duration heartbeat, Duration peerTtl) {
+    this.heartbeat = heartbeat;
+    this.peerTtl = peerTtl;
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    tracker = TestTrackers.start(heartbeat, peerTtl);
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    tracker.close();
+  }
+
+  public Tracker tracker() {
+    return tracker;
+  }
+
+  /** The tracker's REST API through the test's Vert.x. */
+  public TrackerApi api(Vertx vertx) {
+    return new TrackerApi(vertx, tracker.url());
+  }
+}
