@@ -32,12 +32,14 @@ public final class Tracker implements AutoCloseable {
   private final Vertx vertx;
   private final EmbeddedDatabase embedded;
   private final TrackerConfig config;
+  private final String serversDeployment;
   private final int port;
 
-  private Tracker(Vertx vertx, EmbeddedDatabase embedded, TrackerConfig config, int port) {
+  private Tracker(Vertx vertx, EmbeddedDatabase embedded, TrackerConfig config, String serversDeployment, int port) {
     this.vertx = vertx;
     this.embedded = embedded;
     this.config = config;
+    this.serversDeployment = serversDeployment;
     this.port = port;
   }
 
@@ -63,13 +65,13 @@ public final class Tracker implements AutoCloseable {
       DeploymentOptions deployment = new DeploymentOptions().setConfig(config.toJson());
       vertx.deployVerticle(EventRelay::new, deployment).await(30, TimeUnit.SECONDS);
       vertx.deployVerticle(LivenessSweeper::new, deployment).await(30, TimeUnit.SECONDS);
-      vertx.deployVerticle(() -> {
+      String serversDeployment = vertx.deployVerticle(() -> {
             TrackerVerticle server = new TrackerVerticle(metrics);
             servers.add(server);
             return server;
           }, new DeploymentOptions(deployment).setInstances(Runtime.getRuntime().availableProcessors()))
           .await(30, TimeUnit.SECONDS);
-      return new Tracker(vertx, embedded, config, servers.get(0).actualPort());
+      return new Tracker(vertx, embedded, config, serversDeployment, servers.get(0).actualPort());
     } catch (Exception | Error e) {
       if (vertx != null) {
         vertx.close();
@@ -96,10 +98,14 @@ public final class Tracker implements AutoCloseable {
     return config;
   }
 
-  /** Stops serving, then stops the embedded database if there is one. */
+  /**
+   * Stops taking requests and lets those in flight finish, then stops the rest, then the embedded
+   * database if there is one — so no request ever meets a closed pool.
+   */
   @Override
   public void close() {
     try {
+      vertx.undeploy(serversDeployment).await(30, TimeUnit.SECONDS);
       vertx.close().await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.warn("the tracker did not stop cleanly: {}", e.getMessage());

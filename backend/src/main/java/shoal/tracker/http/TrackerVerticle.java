@@ -13,6 +13,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
+import java.util.concurrent.TimeUnit;
 import shoal.common.http.ApiError;
 import shoal.common.http.ErrorResponder;
 import shoal.tracker.TrackerConfig;
@@ -59,6 +60,12 @@ public final class TrackerVerticle extends VerticleBase {
     opsApi = new OpsApi(pool);
     server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true));
     return server.requestHandler(router()).listen(config.port(), config.host());
+  }
+
+  /** Stops accepting requests and gives those in flight a few seconds to finish. */
+  @Override
+  public Future<?> stop() {
+    return server.shutdown(5, TimeUnit.SECONDS);
   }
 
   /** The bound port, once started. */
