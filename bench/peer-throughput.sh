@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# Peer-to-peer throughput and memory benchmark.
+#
+#   bench/peer-throughput.sh                 # 256 MiB, 1 GiB and 2 GiB
+#   bench/peer-throughput.sh 256M            # only the sizes given (K, M, G suffixes)
+#
+# For each size it writes one random file, then, in the same run and from the same page cache:
+#   - curl downloads it to disk from nginx (sendfile on), the yardstick;
+#   - peer B downloads it from peer A through Shoal (tracker lease, HTTP range-capable GET,
+#     SHA-256 verified on the way, renamed into B's share) and the time runs until B reports done.
+# While each peer download runs it samples both peers' RSS from /proc five times a second, and
+# reads their Java heap from the GC log (-Xlog:gc: live heap after each collection), so the table
+# shows whether memory stays flat while gigabytes stream through. Sampling with jstat instead
+# would start a JVM per sample and steal the CPU being measured. The peers run with -Xmx256m by
+# default (SHOAL_BENCH_JAVA_OPTS): a node that held a file in memory could not move 2 GiB at all.
+#
+# Needs nginx (apt-get install -y nginx), curl and python3. Binds 127.0.0.1 only.
+# Results: a Markdown table on stdout and in bench/results/peer-throughput-<time>.md.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+tracker_jar="$root/backend/target/shoal-tracker-fat.jar"
+peer_jar="$root/peer-node/target/shoal-peer-fat.jar"
+results="$root/bench/results"
+java_opts="${SHOAL_BENCH_JAVA_OPTS:--Xmx256m}"
+sizes=("$@")
+[[ ${#sizes[@]} -eq 0 ]] && sizes=(256M 1G 2G)
+
+for tool in nginx curl python3; do
+  command -v "$tool" >/dev/null || { echo "bench: '$tool' is missing (nginx: apt-get install -y nginx)" >&2; exit 1; }
+done
+if [[ ! -f "$tracker_jar" || ! -f "$peer_jar" ]]; then
+  echo "bench: building the jars..." >&2
+  mvn -B -q -o -DskipTests package -pl common,backend,peer-node >&2 || mvn -B -q -DskipTests package -pl common,backend,peer-node >&2
+fi
+mkdir -p "$results"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/shoal-peer-bench.XXXXXX")"
+pids=()
+# Stops one process by its pid: SIGTERM (peers leave, the tracker stops its PostgreSQL), SIGKILL after 60 s.
+stop_pid() {
+  local pid="$1"
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_pid "${pids[i]}"; done
+  # An embedded PostgreSQL left behind by a killed tracker: stop that one postmaster by its pid file.
+  if [[ -f "$work/tracker/pg/postmaster.pid" ]]; then
+    pg_pid="$(head -n 1 "$work/tracker/pg/postmaster.pid" 2>/dev/null || true)"
+    [[ "$pg_pid" =~ ^[0-9]+$ ]] && kill -INT "$pg_pid" 2>/dev/null || true
+  fi
+  if [[ -f "$work/nginx/nginx.pid" ]]; then kill -QUIT "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+bytes_of() {  # 256M -> 268435456
+  python3 -c "import sys; s=sys.argv[1].upper(); m={'K':1<<10,'M':1<<20,'G':1<<30}; print(int(s[:-1])*m[s[-1]] if s[-1] in m else int(s))" "$1"
+}
+
+# Starts a process whose stdout is a log file and waits for its "listening on http://H:P" line;
+# sets server_url to that URL and adds the process to pids (no subshell, so that both stick).
+start_server() {
+  local log="$1"; shift
+  "$@" >"$log" 2>"$log.err" &
+  pids+=("$!")
+  for _ in $(seq 1 240); do
+    if grep -q 'listening on http://' "$log" 2>/dev/null; then
+      server_url="$(grep -m1 -o 'listening on http://[^ ]*' "$log" | sed 's/listening on //')"
+      return 0
+    fi
+    kill -0 "${pids[-1]}" 2>/dev/null || { echo "bench: $* exited:" >&2; cat "$log.err" >&2; exit 1; }
+    sleep 0.5
+  done
+  echo "bench: $* did not start in 120 s" >&2
+  exit 1
+}
+
+mkdir -p "$work/source" "$work/dest" "$work/curl-out" "$work/nginx/logs" "$work/nginx/tmp"
+# Peers are long-running servers: each pair first moves this file once, so that the JIT has
+# compiled the hot path (SHA-256 above all) before the measured transfer, as it would have in use.
+head -c $((64 << 20)) /dev/urandom >"$work/source/warm-up.bin"
+warm_sha="$(sha256sum "$work/source/warm-up.bin" | cut -d' ' -f1)"
+chmod 755 "$work" "$work/source"   # nginx's workers run as an unprivileged user
+
+echo "bench: starting the tracker..." >&2
+start_server "$work/tracker.out" java -jar "$tracker_jar" --host 127.0.0.1 --port 0 --data-dir "$work/tracker"
+tracker_url="$server_url"
+
+nginx_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  client_body_temp_path $work/nginx/tmp;
+  proxy_temp_path $work/nginx/tmp;
+  fastcgi_temp_path $work/nginx/tmp;
+  uwsgi_temp_path $work/nginx/tmp;
+  scgi_temp_path $work/nginx/tmp;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    root $work/source;
+  }
+}
+CONF
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf"
+
+rows=()
+for size in "${sizes[@]}"; do
+  n="$(bytes_of "$size")"
+  file="bench-$size.bin"
+  echo "bench: writing $size of random bytes..." >&2
+  head -c "$n" /dev/urandom >"$work/source/$file"
+  sha="$(sha256sum "$work/source/$file" | cut -d' ' -f1)"
+  cat "$work/source/$file" >/dev/null   # both contenders read from the page cache
+  sync
+
+  # The peers start fresh for each size, so that their memory figures belong to this size alone.
+  rm -rf "$work/dest" && mkdir -p "$work/dest"
+  echo "bench: starting peer A (hashes $size) and peer B..." >&2
+  start_server "$work/a.out" java $java_opts -Xlog:gc:file="$work/a-$size.gc" -jar "$peer_jar" peer --tracker "$tracker_url" --share "$work/source" \
+    --name bench-a --port 0 --control-port 0
+  a_pid="${pids[-1]}"
+  start_server "$work/b.out" java $java_opts -Xlog:gc:file="$work/b-$size.gc" -jar "$peer_jar" peer --tracker "$tracker_url" --share "$work/dest" \
+    --name bench-b --port 0 --control-port 0
+  b_pid="${pids[-1]}"
+  for _ in $(seq 1 240); do grep -q '^control ' "$work/b.out" && break; sleep 0.5; done
+  control="$(grep -m1 '^control ' "$work/b.out" | cut -d' ' -f2)"
+  control_base="${control%%/\?token=*}"
+  token="${control#*token=}"
+
+  echo "bench: peer A -> peer B..." >&2
+  python3 - "$control_base" "$token" "$sha" "$n" "$a_pid" "$b_pid" \
+    "$work/a-$size.gc" "$work/b-$size.gc" "$warm_sha" >"$work/peer-$size" <<'PY'
+import json, re, sys, time, urllib.request
+base, token, sha, size, a_pid, b_pid, a_gc, b_gc, warm_sha = sys.argv[1:]
+size = int(size)
+
+def call(method, path, body=None):
+    request = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+
+def heap_after_gc(log):
+    """Live heap (MiB) after each collection so far, from lines like 'Pause Young ... 120M->9M(256M)'."""
+    try:
+        with open(log) as lines:
+            return [int(m.group(1)) for m in re.finditer(r"\d+M->(\d+)M\(\d+M\)", lines.read())]
+    except FileNotFoundError:
+        return []
+
+def download(sha256):
+    started = time.monotonic()
+    download_id = call("POST", "/api/v1/downloads", {"sha256": sha256})["downloadId"]
+    while True:
+        state = call("GET", "/api/v1/downloads/" + download_id)
+        if state["state"] in ("done", "failed", "cancelled"):
+            return state
+        if time.monotonic() - started > 600:
+            sys.exit("the download did not finish in 10 minutes")
+        time.sleep(0.05)
+
+warm = download(warm_sha)
+if warm["state"] != "done":
+    sys.exit("the warm-up download " + warm["state"] + ": " + str(warm.get("error")))
+
+gc_logs = {a_pid: a_gc, b_pid: b_gc}
+gcs_before = {pid: len(heap_after_gc(log)) for pid, log in gc_logs.items()}
+samples = {a_pid: [], b_pid: []}
+for pid in samples:
+    samples[pid].append(rss_mib(pid))
+started = time.monotonic()
+download = call("POST", "/api/v1/downloads", {"sha256": sha})["downloadId"]
+state = {}
+next_sample = started
+while True:
+    state = call("GET", "/api/v1/downloads/" + download)
+    now = time.monotonic()
+    if state["state"] in ("done", "failed", "cancelled"):
+        break
+    if now >= next_sample:
+        for pid in samples:
+            samples[pid].append(rss_mib(pid))
+        next_sample = now + 0.2
+    if now - started > 600:
+        sys.exit("the download did not finish in 10 minutes")
+    time.sleep(0.05)
+elapsed = time.monotonic() - started
+if state["state"] != "done":
+    sys.exit("the download " + state["state"] + ": " + str(state.get("error")))
+for pid in samples:
+    samples[pid].append(rss_mib(pid))
+peer_rate = size / elapsed
+
+def memory(pid):
+    rss = samples[pid]
+    heap = heap_after_gc(gc_logs[pid])
+    before, during = heap[:gcs_before[pid]], heap[gcs_before[pid]:]
+    heap_text = (f"{before[-1] if before else 0} → {max(during)} ({len(during)} GCs)" if during
+                 else f"{before[-1] if before else 0} (no GC)")
+    return f"{rss[0]:.0f} → {max(rss):.0f} | {heap_text}"
+
+print(f"{peer_rate}\t{memory(a_pid)} | {memory(b_pid)} | {len(samples[a_pid])} |")
+PY
+  cmp -s "$work/source/$file" "$work/dest/$file" || { echo "bench: B's copy of $file differs from A's" >&2; exit 1; }
+
+  # curl second, so that neither contender inherits the other's dirty pages.
+  rm -f "$work/dest/$file"
+  sync
+  echo "bench: curl from nginx..." >&2
+  curl_rate="$(curl -sf -o "$work/curl-out/$file" -w '%{speed_download}' "http://127.0.0.1:$nginx_port/$file")"
+  rm -f "$work/curl-out/$file"
+  sync
+  python3 - "$size" "$curl_rate" "$work/peer-$size" >>"$work/rows" <<'PY'
+import sys
+label, curl, peer_file = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+peer, memory = open(peer_file).read().rstrip("\n").split("\t")
+peer = float(peer)
+print(f"| {label} | {curl / 2**20:.0f} | {peer / 2**20:.0f} | {peer / curl:.2f} | {memory}")
+PY
+
+  stop_pid "$a_pid"
+  stop_pid "$b_pid"
+  pids=("${pids[@]:0:1}")   # only the tracker is left running
+  rm -f "$work/source/$file" "$work/source/.shoal/hashes.tsv"
+done
+
+stamp="$(date -u +%Y%m%d-%H%M%S)"
+report="$results/peer-throughput-$stamp.md"
+{
+  echo "## Peer-to-peer throughput vs curl from nginx ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
+  echo
+  echo "Random file to disk over 127.0.0.1, page cache warm for both. Peer: B's control API download from A,"
+  echo "timed from POST /api/v1/downloads until B reports \`done\` (streamed, SHA-256 verified, renamed into"
+  echo "its share), after one 64 MiB warm-up transfer between the same two peers. Peers ran with \`$java_opts\`. RSS: MiB before the transfer → peak during it (sampled"
+  echo "5 times a second). Heap: live MiB after the last GC before the transfer → most after any GC during it."
+  echo
+  echo "| size | curl←nginx MiB/s | peer B←A MiB/s | ratio | A RSS MiB | A heap MiB | B RSS MiB | B heap MiB | RSS samples |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  cat "$work/rows"
+} | tee "$report"
+echo >&2
+echo "bench: saved $report" >&2

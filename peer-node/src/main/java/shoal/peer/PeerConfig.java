@@ -1,0 +1,93 @@
+package shoal.peer;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Everything a peer node is told at start-up, read once from the CLI and environment (or built by
+ * a test) and passed down unchanged.
+ *
+ * @param advertise the files URL other peers are given; null for {@code http://host:port}
+ * @param controlToken null for a random one
+ * @param uploadLimit bytes per second for all uploads together; 0 for no limit
+ * @param stallTimeout a source sending nothing this long is replaced by another
+ * @param rescanInterval how often the share folder is looked at for changes
+ */
+public record PeerConfig(
+    String tracker,
+    Path share,
+    String name,
+    String host,
+    int port,
+    String advertise,
+    int controlPort,
+    String controlToken,
+    long uploadLimit,
+    int maxUploads,
+    Duration stallTimeout,
+    Duration rescanInterval) {
+
+  public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_RESCAN_INTERVAL = Duration.ofSeconds(1);
+
+  public PeerConfig {
+    requireHttpUrl("--tracker", tracker);
+    if (advertise != null) {
+      requireHttpUrl("--advertise", advertise);
+    }
+    requirePort("--port", port);
+    requirePort("--control-port", controlPort);
+    if (name == null || name.isBlank() || name.length() > 200) {
+      throw new IllegalArgumentException("--name must be 1 to 200 characters");
+    }
+    if (uploadLimit < 0) {
+      throw new IllegalArgumentException("--upload-limit cannot be negative");
+    }
+    if (maxUploads < 1) {
+      throw new IllegalArgumentException("--max-uploads must be at least 1, not " + maxUploads);
+    }
+    if (controlToken != null && controlToken.isBlank()) {
+      throw new IllegalArgumentException("--control-token cannot be blank");
+    }
+  }
+
+  /** A node with the defaults for everything but where it reports and what it shares. */
+  public static PeerConfig of(String tracker, Path share, String name) {
+    return new PeerConfig(tracker, share, name, "127.0.0.1", 0, null, 0, null, 0, 8,
+        DEFAULT_STALL_TIMEOUT, DEFAULT_RESCAN_INTERVAL);
+  }
+
+  public PeerConfig withUploadLimit(long bytesPerSecond) {
+    return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, bytesPerSecond,
+        maxUploads, stallTimeout, rescanInterval);
+  }
+
+  public PeerConfig withMaxUploads(int max) {
+    return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit, max,
+        stallTimeout, rescanInterval);
+  }
+
+  public PeerConfig withStallTimeout(Duration timeout) {
+    return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit,
+        maxUploads, timeout, rescanInterval);
+  }
+
+  private static void requireHttpUrl(String option, String url) {
+    try {
+      URI uri = new URI(url);
+      if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+        return;
+      }
+    } catch (Exception e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(option + " must be an http(s) URL such as http://127.0.0.1:8080, not '" + url + "'");
+  }
+
+  private static void requirePort(String option, int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(option + " must be between 0 and 65535, not " + port);
+    }
+  }
+}

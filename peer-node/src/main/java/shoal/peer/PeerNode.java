@@ -1,0 +1,213 @@
+package shoal.peer;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import shoal.peer.control.ControlService;
+import shoal.peer.control.ControlVerticle;
+import shoal.peer.fetch.Downloads;
+import shoal.peer.fetch.FetchSettings;
+import shoal.peer.serve.FilesVerticle;
+import shoal.peer.serve.UploadSlots;
+import shoal.peer.share.HashCache;
+import shoal.peer.share.ShareIndex;
+import shoal.peer.share.ShareScanner;
+import shoal.peer.tracker.TrackerClient;
+import shoal.peer.tracker.TrackerSession;
+
+/**
+ * A running peer node: the share index kept up to date, the files port, the tracker session, the
+ * downloads and the control port, on a Vert.x instance of its own. Started by {@code shoal peer},
+ * by the demo and, the same way, by the tests.
+ */
+public final class PeerNode implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PeerNode.class);
+  private static final long STEP_SECONDS = 30;
+  private static final long LEAVE_SECONDS = 5;
+
+  private final Vertx vertx;
+  private final PeerConfig config;
+  private final ShareIndex index = new ShareIndex();
+  private final Promise<Void> stopped = Promise.promise();
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private ShareScanner scanner;
+  private TrackerClient tracker;
+  private TrackerSession session;
+  private Downloads downloads;
+  private String controlToken;
+  private int filesPort;
+  private int controlPort;
+
+  private PeerNode(Vertx vertx, PeerConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+  }
+
+  /** Starts a node and returns once both ports listen and the first registration was tried. Blocks. */
+  public static PeerNode start(PeerConfig config) {
+    PeerNode node = new PeerNode(Vertx.vertx(), config);
+    try {
+      node.startParts();
+      return node;
+    } catch (Exception | Error e) {
+      node.vertx.close();
+      throw e instanceof RuntimeException runtime ? runtime
+          : new IllegalStateException("the peer did not start: " + e.getMessage(), e);
+    }
+  }
+
+  private void startParts() throws Exception {
+    // The real path, so that a share reached through a symbolic link is still walked.
+    Path share = Files.createDirectories(config.share()).toRealPath();
+    FetchSettings fetching = FetchSettings.inside(share, config.stallTimeout());
+    HashCache cache = HashCache.load(share.resolve(".shoal").resolve("hashes.tsv"));
+    scanner = new ShareScanner(vertx, share, index, cache);
+    UploadSlots uploads = new UploadSlots(config.maxUploads());
+
+    FilesVerticle files = new FilesVerticle(index, uploads, config.host(), config.port(), config.uploadLimit());
+    vertx.deployVerticle(files).await(STEP_SECONDS, TimeUnit.SECONDS);
+    filesPort = files.actualPort();
+
+    scanner.scan().await(Long.MAX_VALUE, TimeUnit.SECONDS);
+    tracker = new TrackerClient(vertx, config.tracker());
+    session = new TrackerSession(vertx, tracker, config.name(), advertisedAddress(), index);
+    session.start().await(STEP_SECONDS, TimeUnit.SECONDS);
+    scanner.watch(config.rescanInterval());
+    index.onChange(change -> vertx.eventBus().publish(PeerEvents.ADDRESS, new JsonObject()
+        .put("event", PeerEvents.FILES_CHANGED).put("files", index.size())
+        .put("added", change.added().size()).put("removed", change.removed().size())));
+
+    downloads = new Downloads(vertx, session, tracker, fetching, this::adoptDownloaded);
+    controlToken = config.controlToken() != null ? config.controlToken() : randomToken();
+    ControlService service = new ControlService(config.name(), session, tracker, index, uploads, downloads,
+        () -> new Thread(this::close, "shoal-peer-stop").start());
+    ControlVerticle control = new ControlVerticle(service, controlToken, config.controlPort());
+    vertx.deployVerticle(control).await(STEP_SECONDS, TimeUnit.SECONDS);
+    controlPort = control.actualPort();
+  }
+
+  /** A verified download is made servable before the tracker hears of it. */
+  private Future<Void> adoptDownloaded(Path file, String sha256) {
+    try {
+      scanner.adopt(file, sha256);
+    } catch (java.io.IOException e) {
+      return Future.failedFuture(e);
+    }
+    return scanner.scan();
+  }
+
+  private String advertisedAddress() {
+    if (config.advertise() != null) {
+      return config.advertise();
+    }
+    String host = config.host();
+    if ("0.0.0.0".equals(host) || "::".equals(host)) {
+      try {
+        host = InetAddress.getLocalHost().getHostAddress();
+      } catch (UnknownHostException e) {
+        host = "127.0.0.1";
+      }
+    }
+    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + filesPort;
+  }
+
+  private static String randomToken() {
+    byte[] bytes = new byte[24];
+    new SecureRandom().nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  public PeerConfig config() {
+    return config;
+  }
+
+  public int filesPort() {
+    return filesPort;
+  }
+
+  public int controlPort() {
+    return controlPort;
+  }
+
+  public String controlToken() {
+    return controlToken;
+  }
+
+  /** The control page, token included: what the user opens. */
+  public String controlUrl() {
+    return "http://" + ControlVerticle.LOOPBACK + ":" + controlPort + "/?token=" + controlToken;
+  }
+
+  public String filesUrl() {
+    return "http://" + config.host() + ":" + filesPort;
+  }
+
+  /** This peer's id at the tracker; null while not registered. */
+  public String peerId() {
+    return session.peerId();
+  }
+
+  public ShareIndex index() {
+    return index;
+  }
+
+  public Downloads downloads() {
+    return downloads;
+  }
+
+  /** Completes once the node has stopped, whether by {@link #close()} or {@code POST /api/v1/leave}. */
+  public Future<Void> stopped() {
+    return stopped.future();
+  }
+
+  /** Leaves the tracker (waiting a few seconds at most), then stops everything. Blocks; repeatable. */
+  @Override
+  public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      stopped.future().await();
+      return;
+    }
+    try {
+      if (scanner != null) {
+        scanner.stop();
+      }
+      if (downloads != null) {
+        downloads.close();
+      }
+      if (session != null) {
+        session.leave().await(LEAVE_SECONDS, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      LOG.warn("could not leave the tracker cleanly: {}", e.getMessage());
+    }
+    shutDown();
+  }
+
+  /** Stops at once without telling the tracker, as a crash or a pulled cable would. For tests. */
+  public void kill() {
+    if (closing.compareAndSet(false, true)) {
+      shutDown();
+    }
+  }
+
+  private void shutDown() {
+    try {
+      vertx.close().await(STEP_SECONDS, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("the peer did not stop cleanly: {}", e.getMessage());
+    }
+    stopped.tryComplete();
+  }
+}

@@ -1,0 +1,152 @@
+package shoal.peer.cli;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import shoal.common.cli.DurationConverter;
+import shoal.common.http.ApiError;
+import shoal.peer.fetch.Download;
+import shoal.peer.fetch.Downloads;
+import shoal.peer.fetch.FetchSettings;
+import shoal.peer.serve.FilesVerticle;
+import shoal.peer.serve.UploadSlots;
+import shoal.peer.share.Sha256;
+import shoal.peer.share.ShareIndex;
+import shoal.peer.tracker.TrackerClient;
+import shoal.peer.tracker.TrackerSession;
+
+/**
+ * {@code shoal get}: downloads one file as a short-lived peer that shares nothing, then leaves.
+ * Exit 0 once the file is verified, 2 at once when no peer has it, 1 when the download failed.
+ */
+@Command(
+    name = "get",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Downloads one file by its SHA-256 or its name, verifies it and saves it into --out.",
+      "Exit status: 0 once verified, 2 when no peer has it (with the tracker's message), 1 when it failed.",
+      "Every option can also be set as the environment variable SHOAL_<OPTION>, e.g. SHOAL_TRACKER."
+    },
+    sortOptions = false)
+public final class GetCommand implements Callable<Integer> {
+
+  private static final long STEP_SECONDS = 30;
+  private static final int NOT_AVAILABLE = 2;
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--tracker", required = true, defaultValue = "${env:SHOAL_TRACKER}",
+      description = "The tracker's URL, e.g. http://127.0.0.1:8080.")
+  String tracker;
+
+  @Parameters(index = "0", paramLabel = "SHA256_OR_NAME", description = "The file's SHA-256, or its exact name.")
+  String wanted;
+
+  @Option(names = "--out", defaultValue = "${env:SHOAL_OUT:-.}", description = "Where to save it (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--stall-timeout", defaultValue = "${env:SHOAL_STALL_TIMEOUT:-5s}", converter = DurationConverter.class,
+      description = "A source sending nothing this long is replaced by another holder (default: ${DEFAULT-VALUE}).")
+  Duration stallTimeout;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter stderr = spec.commandLine().getErr();
+    Vertx vertx = Vertx.vertx();
+    TrackerSession session = null;
+    try {
+      TrackerClient client = new TrackerClient(vertx, tracker);
+      String sha256 = Sha256.isValid(wanted) ? wanted : findByName(client);
+      ShareIndex nothingShared = new ShareIndex();
+      // The tracker wants every peer to have a files address; this one serves nothing (404) and leaves at the end.
+      FilesVerticle files = new FilesVerticle(nothingShared, new UploadSlots(1), "127.0.0.1", 0, 0);
+      vertx.deployVerticle(files).await(STEP_SECONDS, TimeUnit.SECONDS);
+      session = new TrackerSession(vertx, client, "shoal-get", "http://127.0.0.1:" + files.actualPort(), nothingShared);
+      session.start().await(STEP_SECONDS, TimeUnit.SECONDS);
+      if (!session.registered()) {
+        stderr.println("shoal get: the tracker at " + tracker + " cannot be reached.");
+        return 1;
+      }
+      FetchSettings settings = FetchSettings.inside(out, stallTimeout);
+      Downloads downloads = new Downloads(vertx, session, client, settings, (file, hash) -> Future.succeededFuture());
+      Download download = downloads.start(sha256).await(STEP_SECONDS, TimeUnit.SECONDS);
+      ProgressBar bar = new ProgressBar(stdout, System.console() != null);
+      Future<Download> finished = download.finished();
+      while (!finished.isComplete()) {
+        bar.update(download.bytes(), download.size());
+        try {
+          finished.await(250, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          // redraw
+        }
+      }
+      bar.update(download.bytes(), download.size());
+      bar.finish();
+      removeIfEmpty(settings.partialDir());
+      removeIfEmpty(settings.partialDir().getParent());
+      if (download.state() != Download.State.DONE) {
+        stderr.println("shoal get: " + download.error());
+        return 1;
+      }
+      stdout.println("saved " + download.savedAs() + " (" + download.size() + " bytes, SHA-256 verified)");
+      return 0;
+    } catch (ApiError e) {
+      stderr.println("shoal get: " + e.getMessage());
+      return "not_available".equals(e.code()) ? NOT_AVAILABLE : 1;
+    } finally {
+      if (session != null) {
+        try {
+          session.leave().await(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          stderr.println("shoal get: could not leave the tracker: " + e.getMessage());
+        }
+      }
+      vertx.close().await(STEP_SECONDS, TimeUnit.SECONDS);
+      stdout.flush();
+      stderr.flush();
+    }
+  }
+
+  /** The hash of the file called exactly {@code wanted}; not_available when none is, an error when several differ. */
+  private String findByName(TrackerClient client) throws Exception {
+    JsonArray found = client.searchFiles(wanted, 1000, 0).await(STEP_SECONDS, TimeUnit.SECONDS);
+    List<String> hashes = found.stream()
+        .map(JsonObject.class::cast)
+        .filter(file -> wanted.equals(file.getString("name")))
+        .map(file -> file.getString("sha256"))
+        .distinct()
+        .toList();
+    if (hashes.isEmpty()) {
+      throw new ApiError(404, "not_available", "Sorry, the file you requested is not available. Please try again later.");
+    }
+    if (hashes.size() > 1) {
+      throw ApiError.invalidRequest("Several different files are called " + wanted + "; name one by its SHA-256: "
+          + String.join(", ", hashes) + ".");
+    }
+    return hashes.get(0);
+  }
+
+  private static void removeIfEmpty(Path dir) {
+    try {
+      Files.deleteIfExists(dir);
+    } catch (IOException e) {
+      // not empty: something else lives there
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package shoal.peer.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import shoal.common.cli.DurationConverter;
+import shoal.peer.Main;
+import shoal.peer.PeerConfig;
+import shoal.peer.PeerNode;
+
+/** {@code shoal peer}: shares a folder until SIGTERM, Ctrl-C or {@code POST /api/v1/leave}; leaves the tracker first. */
+@Command(
+    name = "peer",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs a peer node: shares every regular file under --share, serves them to other peers, downloads into it.",
+      "Every option can also be set as the environment variable SHOAL_<OPTION>, e.g. SHOAL_TRACKER."
+    },
+    sortOptions = false)
+public final class PeerCommand implements Callable<Integer> {
+
+  @Option(names = "--tracker", required = true, defaultValue = "${env:SHOAL_TRACKER}",
+      description = "The tracker's URL, e.g. http://127.0.0.1:8080.")
+  String tracker;
+
+  @Option(names = "--share", required = true, defaultValue = "${env:SHOAL_SHARE}",
+      description = "The folder to share; downloads are saved into it.")
+  Path share;
+
+  @Option(names = "--name", defaultValue = "${env:SHOAL_NAME}",
+      description = "How other peers see this one (default: the share folder's name).")
+  String name;
+
+  @Option(names = "--host", defaultValue = "${env:SHOAL_HOST:-127.0.0.1}",
+      description = "Address the files port listens on (default: ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--port", defaultValue = "${env:SHOAL_PORT:-7001}",
+      description = "The files port other peers download from; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--advertise", defaultValue = "${env:SHOAL_ADVERTISE}",
+      description = "The files URL given to other peers, when they reach this one by another address (default: http://HOST:PORT).")
+  String advertise;
+
+  @Option(names = "--control-port", defaultValue = "${env:SHOAL_CONTROL_PORT:-7002}",
+      description = "The control port, on 127.0.0.1 only; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int controlPort;
+
+  @Option(names = "--control-token", defaultValue = "${env:SHOAL_CONTROL_TOKEN}",
+      description = "The control port's token (default: a random one, printed in the control URL).")
+  String controlToken;
+
+  @Option(names = "--upload-limit", defaultValue = "${env:SHOAL_UPLOAD_LIMIT:-0}", converter = RateConverter.class,
+      description = "Total upload rate in bytes per second, like 500K or 10M; 0 for none (default: ${DEFAULT-VALUE}).")
+  long uploadLimit;
+
+  @Option(names = "--max-uploads", defaultValue = "${env:SHOAL_MAX_UPLOADS:-8}",
+      description = "Uploads served at once; more are told to retry (default: ${DEFAULT-VALUE}).")
+  int maxUploads;
+
+  @Option(names = "--stall-timeout", defaultValue = "${env:SHOAL_STALL_TIMEOUT:-5s}", converter = DurationConverter.class,
+      description = "A source sending nothing this long is replaced by another holder (default: ${DEFAULT-VALUE}).")
+  Duration stallTimeout;
+
+  @Override
+  public Integer call() {
+    PeerConfig config;
+    try {
+      String peerName = name != null && !name.isBlank() ? name
+          : share.toAbsolutePath().normalize().getFileName() == null ? "peer" : share.toAbsolutePath().normalize().getFileName().toString();
+      config = new PeerConfig(tracker, share, peerName, host, port, advertise, controlPort, controlToken, uploadLimit,
+          maxUploads, stallTimeout, PeerConfig.DEFAULT_RESCAN_INTERVAL);
+    } catch (IllegalArgumentException e) {
+      System.err.println("shoal peer: " + e.getMessage());
+      return 2;
+    }
+    PeerNode node;
+    try {
+      node = PeerNode.start(config);
+    } catch (RuntimeException e) {
+      System.err.println("shoal peer: could not start: " + e.getMessage());
+      return 1;
+    }
+    Main.keepRunning();
+    Runtime.getRuntime().addShutdownHook(new Thread(node::close, "shoal-shutdown"));
+    // POST /api/v1/leave stops the node; the process then ends (on a fresh thread, not the one stopping).
+    node.stopped().onComplete(done -> new Thread(() -> System.exit(0), "shoal-exit").start());
+    System.out.println("listening on " + node.filesUrl());
+    System.out.println("listening on http://127.0.0.1:" + node.controlPort());
+    System.out.println("control " + node.controlUrl());
+    System.out.flush();
+    return 0;
+  }
+}

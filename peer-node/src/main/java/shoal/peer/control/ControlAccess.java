@@ -1,0 +1,87 @@
+package shoal.peer.control;
+
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.ext.web.RoutingContext;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Set;
+import shoal.common.http.ApiError;
+
+/**
+ * Who may use the control port: a request without the token ({@code Authorization: Bearer} or
+ * {@code ?token=}) is 401; one whose {@code Origin} is not the control page's own is 403, so a web
+ * page on another site cannot drive the node through the user's browser even if it guessed the
+ * token. Requests without an {@code Origin} (curl, scripts) are not from a browser page and pass.
+ */
+final class ControlAccess implements Handler<RoutingContext> {
+
+  private static final Set<String> LOOPBACK_NAMES = Set.of("127.0.0.1", "localhost", "[::1]");
+
+  private final byte[] token;
+
+  ControlAccess(String token) {
+    this.token = token.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    check(request.headers(), request.params(), request.localAddress().port());
+    ctx.next();
+  }
+
+  /** The same checks for a WebSocket upgrade; answers the status to reject with, or 0 to accept. */
+  int rejection(ServerWebSocketHandshake handshake) {
+    try {
+      check(handshake.headers(), queryParams(handshake.query()), handshake.localAddress().port());
+      return 0;
+    } catch (ApiError e) {
+      return e.status();
+    }
+  }
+
+  private void check(MultiMap headers, MultiMap params, int controlPort) {
+    String origin = headers.get(HttpHeaders.ORIGIN);
+    if (origin != null && !isOwnOrigin(origin, controlPort)) {
+      throw ApiError.forbidden("The control port only answers its own page, not " + origin + ".");
+    }
+    String presented = bearer(headers.get(HttpHeaders.AUTHORIZATION));
+    if (presented == null) {
+      presented = params.get("token");
+    }
+    if (presented == null || !MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), token)) {
+      throw ApiError.unauthorized("The control port needs its token: Authorization: Bearer <token> or ?token=<token>.");
+    }
+  }
+
+  private static boolean isOwnOrigin(String origin, int controlPort) {
+    try {
+      URI uri = new URI(origin);
+      String host = uri.getHost();
+      return "http".equals(uri.getScheme()) && uri.getPort() == controlPort && host != null
+          && LOOPBACK_NAMES.contains(host.toLowerCase());
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  private static String bearer(String header) {
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String value = header.substring(7).trim();
+    return value.isEmpty() ? null : value;
+  }
+
+  private static MultiMap queryParams(String query) {
+    MultiMap params = MultiMap.caseInsensitiveMultiMap();
+    new QueryStringDecoder(query == null ? "" : query, false).parameters().forEach(params::add);
+    return params;
+  }
+}

@@ -1,0 +1,101 @@
+package shoal.peer.control;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import shoal.common.http.ApiError;
+import shoal.peer.fetch.Download;
+import shoal.peer.fetch.Downloads;
+import shoal.peer.serve.UploadSlots;
+import shoal.peer.share.Sha256;
+import shoal.peer.share.ShareIndex;
+import shoal.peer.share.SharedFile;
+import shoal.peer.tracker.TrackerClient;
+import shoal.peer.tracker.TrackerSession;
+
+/**
+ * What the control port can do, whether asked over REST or the WebSocket: one implementation of
+ * each operation, answering JSON or failing with an {@link ApiError}.
+ */
+public final class ControlService {
+
+  private final String name;
+  private final TrackerSession session;
+  private final TrackerClient tracker;
+  private final ShareIndex index;
+  private final UploadSlots uploads;
+  private final Downloads downloads;
+  private final Runnable leaveAndStop;
+
+  /**
+   * @param leaveAndStop stops the node once it has left the tracker; runs after the answer is sent
+   */
+  public ControlService(String name, TrackerSession session, TrackerClient tracker, ShareIndex index, UploadSlots uploads, Downloads downloads,
+      Runnable leaveAndStop) {
+    this.name = name;
+    this.session = session;
+    this.tracker = tracker;
+    this.index = index;
+    this.uploads = uploads;
+    this.downloads = downloads;
+    this.leaveAndStop = leaveAndStop;
+  }
+
+  JsonObject status() {
+    return new JsonObject()
+        .put("peerId", session.peerId())
+        .put("name", name)
+        .put("tracker", session.trackerUrl())
+        .put("registered", session.registered())
+        .put("files", index.size())
+        .put("uploads", uploads.active())
+        .put("downloads", downloads.active());
+  }
+
+  JsonArray files() {
+    JsonArray files = new JsonArray();
+    index.files().stream().map(SharedFile::toJson).forEach(files::add);
+    return files;
+  }
+
+  /** The tracker's search, passed through with its paging. */
+  Future<JsonArray> search(String text, int limit, int offset) {
+    return tracker.searchFiles(text, limit, offset);
+  }
+
+  Future<JsonObject> startDownload(Object sha256) {
+    if (!(sha256 instanceof String hash) || !Sha256.isValid(hash)) {
+      return Future.failedFuture(ApiError.invalidRequest("'sha256' must be 64 lowercase hexadecimal characters."));
+    }
+    return downloads.start(hash).map(download -> new JsonObject().put("downloadId", download.id()));
+  }
+
+  JsonArray listDownloads() {
+    JsonArray list = new JsonArray();
+    downloads.all().stream().map(Download::toJson).forEach(list::add);
+    return list;
+  }
+
+  JsonObject download(String downloadId) {
+    return find(downloadId).toJson();
+  }
+
+  JsonObject cancel(String downloadId) {
+    Download download = find(downloadId);
+    download.cancel();
+    return download.toJson();
+  }
+
+  /** Leaves the tracker; the node stops right after. */
+  Future<JsonObject> leave() {
+    return session.leave().map(done -> {
+      leaveAndStop.run();
+      return new JsonObject().put("left", true);
+    });
+  }
+
+  private Download find(String downloadId) {
+    return downloads.find(downloadId)
+        .orElseThrow(() -> ApiError.notFound("unknown_download", "No download has the id '" + downloadId + "'."));
+  }
+}

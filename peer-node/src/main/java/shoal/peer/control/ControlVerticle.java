@@ -1,0 +1,150 @@
+package shoal.peer.control;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import shoal.common.http.ApiError;
+import shoal.common.http.ErrorResponder;
+
+/**
+ * The control port: the REST API and the {@code /control} WebSocket through which the user (or
+ * the control page) drives this node. Bound to 127.0.0.1 only, whatever {@code --host} says: it
+ * can start downloads and make the node leave, so only this machine may reach it.
+ */
+public final class ControlVerticle extends VerticleBase {
+
+  public static final String LOOPBACK = "127.0.0.1";
+  private static final long MAX_BODY_BYTES = 64 * 1024;
+  private static final String CONTROL_SOCKET = "/control";
+  /** The control page's files, built from webui/ and packed into the jar. */
+  private static final String PAGE = "webroot/peer";
+
+  private final ControlService service;
+  private final ControlAccess access;
+  private final int port;
+  private HttpServer server;
+
+  public ControlVerticle(ControlService service, String token, int port) {
+    this.service = service;
+    this.access = new ControlAccess(token);
+    this.port = port;
+  }
+
+  @Override
+  public Future<?> start() {
+    server = vertx.createHttpServer()
+        .webSocketHandshakeHandler(this::checkHandshake)
+        .webSocketHandler(socket -> ControlSocket.serve(vertx, socket, service));
+    return server.requestHandler(router()).listen(port, LOOPBACK);
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private Router router() {
+    Router router = Router.router(vertx);
+    // The page's script and styles are the same for everyone and hold no data: a browser fetches
+    // them without the token, so they are the only thing served before the token check.
+    router.getWithRegex("/app\\.(js|css)(\\.map)?").handler(StaticHandler.create(PAGE));
+    router.route().handler(access);
+    router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+
+    router.get("/").handler(this::sendPage);
+    router.get("/api/v1/status").handler(this::getStatus);
+    router.get("/api/v1/files").handler(this::listFiles);
+    router.get("/api/v1/search").handler(this::search);
+    router.post("/api/v1/downloads").handler(this::startDownload);
+    router.get("/api/v1/downloads").handler(this::listDownloads);
+    router.get("/api/v1/downloads/:downloadId").handler(this::getDownload);
+    router.delete("/api/v1/downloads/:downloadId").handler(this::cancelDownload);
+    router.post("/api/v1/leave").handler(this::leave);
+
+    router.route().failureHandler(new ErrorResponder(e -> false));
+    router.errorHandler(404, ctx -> ErrorResponder.send(ctx.response(),
+        ApiError.notFound("not_found", "There is nothing at " + ctx.normalizedPath() + ".")));
+    router.errorHandler(405, ctx -> ErrorResponder.send(ctx.response(),
+        new ApiError(405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.normalizedPath() + ".")));
+    return router;
+  }
+
+  private void checkHandshake(ServerWebSocketHandshake handshake) {
+    if (!CONTROL_SOCKET.equals(handshake.path())) {
+      handshake.reject(404);
+      return;
+    }
+    int rejection = access.rejection(handshake);
+    if (rejection == 0) {
+      handshake.accept();
+    } else {
+      handshake.reject(rejection);
+    }
+  }
+
+  private void sendPage(RoutingContext ctx) {
+    ctx.response().putHeader("Content-Type", "text/html; charset=utf-8")
+        .putHeader("Cache-Control", "no-store")
+        .sendFile(PAGE + "/index.html");
+  }
+
+  private void getStatus(RoutingContext ctx) {
+    ctx.json(service.status());
+  }
+
+  private void listFiles(RoutingContext ctx) {
+    ctx.json(service.files());
+  }
+
+  private void search(RoutingContext ctx) {
+    int limit = intParam(ctx, "limit", 100);
+    int offset = intParam(ctx, "offset", 0);
+    service.search(ctx.queryParams().get("q"), limit, offset).onSuccess(ctx::json).onFailure(ctx::fail);
+  }
+
+  private void startDownload(RoutingContext ctx) {
+    JsonObject body;
+    try {
+      body = ctx.body().asJsonObject();
+    } catch (RuntimeException e) {
+      throw ApiError.invalidRequest("The body must be a JSON object {\"sha256\"}.");
+    }
+    if (body == null) {
+      throw ApiError.invalidRequest("The body must be a JSON object {\"sha256\"}.");
+    }
+    service.startDownload(body.getValue("sha256"))
+        .onSuccess(started -> ctx.response().setStatusCode(202)
+            .putHeader("Content-Type", "application/json").end(started.encode()))
+        .onFailure(ctx::fail);
+  }
+
+  private void listDownloads(RoutingContext ctx) {
+    ctx.json(service.listDownloads());
+  }
+
+  private void getDownload(RoutingContext ctx) {
+    ctx.json(service.download(ctx.pathParam("downloadId")));
+  }
+
+  private void cancelDownload(RoutingContext ctx) {
+    ctx.json(service.cancel(ctx.pathParam("downloadId")));
+  }
+
+  private void leave(RoutingContext ctx) {
+    service.leave().onSuccess(ctx::json).onFailure(ctx::fail);
+  }
+
+  private static int intParam(RoutingContext ctx, String name, int fallback) {
+    String value = ctx.queryParams().get(name);
+    try {
+      return value == null ? fallback : Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw ApiError.invalidRequest("'" + name + "' must be a whole number.");
+    }
+  }
+}

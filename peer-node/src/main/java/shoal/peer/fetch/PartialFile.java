@@ -1,0 +1,224 @@
+package shoal.peer.fetch;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
+import io.vertx.core.streams.WriteStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongConsumer;
+import shoal.peer.share.Sha256;
+
+/**
+ * A download on disk before it is verified: a hidden {@code .part} file outside the shared listing
+ * and the running SHA-256 of exactly the bytes it holds, so a transfer that breaks off resumes
+ * from where it stopped (from another source) without reading the file again.
+ *
+ * <p>The event loop only collects what the network delivers; hashing and writing happen on a
+ * worker thread in batches of about a megabyte, one batch after another. So the two run on
+ * different cores, and the network is paused while {@value #QUEUE_LIMIT} bytes wait for the disk.
+ */
+final class PartialFile {
+
+  private static final int BATCH_BYTES = 1 << 20;
+  private static final long QUEUE_LIMIT = 8L << 20;
+
+  private final Vertx vertx;
+  private final Path path;
+  private MessageDigest digest = Sha256.newDigest();
+  private volatile long length;
+
+  private PartialFile(Vertx vertx, Path path) {
+    this.vertx = vertx;
+    this.path = path;
+  }
+
+  /** The partial file for {@code sha256} in {@code dir}; bytes left by an earlier run are kept and hashed. */
+  static Future<PartialFile> open(Vertx vertx, Path dir, String sha256) {
+    PartialFile partial = new PartialFile(vertx, dir.resolve(sha256 + ".part"));
+    return vertx.executeBlocking(() -> {
+      Files.createDirectories(dir);
+      if (Files.isRegularFile(partial.path)) {
+        long existing = Files.size(partial.path);
+        Sha256.update(partial.digest, partial.path, existing);
+        partial.length = existing;
+      }
+      return partial;
+    });
+  }
+
+  /** Bytes received so far (some may still be on their way to the disk while a body streams in). */
+  long length() {
+    return length;
+  }
+
+  Path path() {
+    return path;
+  }
+
+  /**
+   * Appends {@code body} with backpressure. {@code fromStart} drops what the file held first (the
+   * source ignored our range). Completes once every byte received is hashed and on disk, whether
+   * the body ended or broke off; if the disk failed, the file starts over empty.
+   */
+  Future<Void> receive(ReadStream<Buffer> body, boolean fromStart, LongConsumer onBytes) {
+    if (fromStart) {
+      digest = Sha256.newDigest();
+      length = 0;
+    }
+    body.pause();
+    long offset = length;
+    return vertx.<FileChannel>executeBlocking(() -> {
+      FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      channel.truncate(offset);
+      return channel.position(offset);
+    }).compose(channel -> {
+      DiskWriter writer = new DiskWriter(channel, onBytes);
+      return body.pipe().endOnComplete(false).to(writer)
+          .transform(received -> writer.finish().<Void>transform(written -> {
+            if (written.failed()) {
+              digest = Sha256.newDigest();
+              length = 0;
+              return Future.failedFuture(new IOException("writing " + path + " failed: " + written.cause().getMessage()));
+            }
+            return received.succeeded() ? Future.succeededFuture() : Future.failedFuture(received.cause());
+          }));
+    });
+  }
+
+  /** Whether the bytes held hash to {@code sha256}. Ends the running hash: call once, at the end. */
+  boolean matches(String sha256) {
+    return Sha256.hex(digest).equals(sha256);
+  }
+
+  /** Deletes the file and forgets its bytes, e.g. after a hash mismatch. */
+  Future<Void> discard() {
+    digest = Sha256.newDigest();
+    length = 0;
+    return vertx.executeBlocking(() -> Files.deleteIfExists(path)).mapEmpty();
+  }
+
+  /** The write end of the pipe: batches buffers and has a worker hash and write each batch in order. */
+  private final class DiskWriter implements WriteStream<Buffer> {
+
+    private final FileChannel channel;
+    private final LongConsumer onBytes;
+    private final byte[] scratch = new byte[BATCH_BYTES];
+    private List<Buffer> batch = new ArrayList<>();
+    private long batchBytes;
+    private long queuedBytes;
+    /** The first write that failed; later batches are skipped. Touched by the worker only. */
+    private volatile IOException failure;
+    private Handler<Void> drainHandler;
+
+    DiskWriter(FileChannel channel, LongConsumer onBytes) {
+      this.channel = channel;
+      this.onBytes = onBytes;
+    }
+
+    @Override
+    public Future<Void> write(Buffer data) {
+      batch.add(data);
+      batchBytes += data.length();
+      queuedBytes += data.length();
+      length += data.length();
+      onBytes.accept(data.length());
+      if (batchBytes >= BATCH_BYTES) {
+        sendBatch();
+      }
+      return Future.succeededFuture();
+    }
+
+    /**
+     * Hands the batch to the worker pool as an ordered task: tasks of one context run one after
+     * another, back to back, so the disk never waits for the event loop between batches.
+     */
+    private void sendBatch() {
+      List<Buffer> buffers = batch;
+      long bytes = batchBytes;
+      batch = new ArrayList<>();
+      batchBytes = 0;
+      vertx.<Void>executeBlocking(() -> {
+        if (failure == null) {
+          try {
+            hashAndWrite(buffers);
+          } catch (IOException e) {
+            failure = e;
+          }
+        }
+        return null;
+      }, true).onComplete(done -> {
+        queuedBytes -= bytes;
+        Handler<Void> drain = drainHandler;
+        if (drain != null && queuedBytes <= QUEUE_LIMIT / 2) {
+          drainHandler = null;
+          drain.handle(null);
+        }
+      });
+    }
+
+    /** On the worker: one copy into the scratch array feeds both the hash and the file. */
+    private void hashAndWrite(List<Buffer> buffers) throws IOException {
+      for (Buffer buffer : buffers) {
+        for (int from = 0; from < buffer.length(); from += scratch.length) {
+          int to = Math.min(buffer.length(), from + scratch.length);
+          buffer.getBytes(from, to, scratch, 0);
+          digest.update(scratch, 0, to - from);
+          ByteBuffer bytes = ByteBuffer.wrap(scratch, 0, to - from);
+          while (bytes.hasRemaining()) {
+            channel.write(bytes);
+          }
+        }
+      }
+    }
+
+    /** Writes what is left, then closes the file (after every batch, being ordered); fails if a write failed. */
+    Future<Void> finish() {
+      if (batchBytes > 0) {
+        sendBatch();
+      }
+      return vertx.executeBlocking(() -> {
+        channel.close();
+        if (failure != null) {
+          throw failure;
+        }
+        return null;
+      }, true);
+    }
+
+    @Override
+    public Future<Void> end() {
+      return finish();
+    }
+
+    @Override
+    public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+      return this;
+    }
+
+    @Override
+    public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
+      return this;
+    }
+
+    @Override
+    public boolean writeQueueFull() {
+      return queuedBytes >= QUEUE_LIMIT;
+    }
+
+    @Override
+    public WriteStream<Buffer> drainHandler(Handler<Void> handler) {
+      this.drainHandler = handler;
+      return this;
+    }
+  }
+}

@@ -1,0 +1,138 @@
+package shoal.peer.serve;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.TrafficShapingOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import shoal.common.http.ApiError;
+import shoal.common.http.ErrorResponder;
+import shoal.peer.share.Sha256;
+import shoal.peer.share.ShareIndex;
+import shoal.peer.share.SharedFile;
+
+/**
+ * The files port other peers download from: {@code GET}/{@code HEAD /files/{sha256}} with ranges,
+ * and {@code /health}. A file is found by its hash in the share index only, so no part of a
+ * request ever becomes a path. Bodies go out with {@code sendFile} (zero-copy where the OS allows,
+ * paced by the socket); {@code --upload-limit} is Netty's global traffic shaping over all
+ * connections, and {@code --max-uploads} turns further requests away with 503.
+ */
+public final class FilesVerticle extends VerticleBase {
+
+  /** Seconds a refused downloader is told to wait. */
+  private static final String RETRY_AFTER_SECONDS = "2";
+
+  private final ShareIndex index;
+  private final UploadSlots slots;
+  private final String host;
+  private final int port;
+  private final long uploadLimit;
+  private HttpServer server;
+
+  /**
+   * @param uploadLimit bytes per second for all uploads together; 0 for no limit
+   */
+  public FilesVerticle(ShareIndex index, UploadSlots slots, String host, int port, long uploadLimit) {
+    this.index = index;
+    this.slots = slots;
+    this.host = host;
+    this.port = port;
+    this.uploadLimit = uploadLimit;
+  }
+
+  @Override
+  public Future<?> start() {
+    HttpServerOptions options = new HttpServerOptions();
+    if (uploadLimit > 0) {
+      options.setTrafficShapingOptions(new TrafficShapingOptions()
+          .setOutboundGlobalBandwidth(uploadLimit)
+          .setPeakOutboundGlobalBandwidth(uploadLimit));
+    }
+    server = vertx.createHttpServer(options);
+    return server.requestHandler(router()).listen(port, host);
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private Router router() {
+    Router router = Router.router(vertx);
+    router.get("/files/:sha256").handler(this::sendFile);
+    router.head("/files/:sha256").handler(this::sendFile);
+    router.get("/health").handler(this::reportHealth);
+
+    router.route().failureHandler(new ErrorResponder(e -> false));
+    router.errorHandler(404, ctx -> ErrorResponder.send(ctx.response(),
+        ApiError.notFound("not_found", "There is nothing at this path.")));
+    router.errorHandler(405, ctx -> ErrorResponder.send(ctx.response(),
+        new ApiError(405, "method_not_allowed", "The files port only answers GET and HEAD.")));
+    return router;
+  }
+
+  private void sendFile(RoutingContext ctx) {
+    String sha256 = ctx.pathParam("sha256");
+    if (!Sha256.isValid(sha256)) {
+      throw ApiError.invalidRequest("A file is asked for by its SHA-256: 64 lowercase hexadecimal characters.");
+    }
+    SharedFile file = index.find(sha256)
+        .orElseThrow(() -> ApiError.notFound("not_shared", "This peer does not share a file with that SHA-256."));
+    HttpServerResponse response = ctx.response();
+    String etag = "\"" + sha256 + "\"";
+    response.putHeader(HttpHeaders.ETAG, etag)
+        .putHeader(HttpHeaders.ACCEPT_RANGES, "bytes")
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/octet-stream");
+
+    Optional<ByteRange> range;
+    try {
+      range = honoursRange(ctx, etag) ? ByteRange.parse(ctx.request().getHeader("Range"), file.size())
+          : Optional.empty();
+    } catch (ByteRange.Unsatisfiable e) {
+      response.putHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + file.size());
+      throw new ApiError(416, "range_not_satisfiable",
+          "The range asked for is malformed or outside the file's " + file.size() + " bytes.");
+    }
+    long offset = range.map(ByteRange::start).orElse(0L);
+    long length = range.map(ByteRange::length).orElse(file.size());
+    range.ifPresent(r -> response.setStatusCode(206)
+        .putHeader(HttpHeaders.CONTENT_RANGE, "bytes " + r.start() + "-" + r.end() + "/" + file.size()));
+
+    if (ctx.request().method() == HttpMethod.HEAD) {
+      response.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(length)).end();
+      return;
+    }
+    if (!slots.tryAcquire()) {
+      // Answered here rather than thrown: a busy peer is routine, not a server fault worth an error log.
+      response.putHeader("Retry-After", RETRY_AFTER_SECONDS);
+      ErrorResponder.send(response, new ApiError(503, "busy", "This peer is serving as many uploads as it allows; try again shortly."));
+      return;
+    }
+    AtomicBoolean released = new AtomicBoolean();
+    Runnable release = () -> {
+      if (released.compareAndSet(false, true)) {
+        slots.release();
+      }
+    };
+    response.closeHandler(v -> release.run());
+    response.sendFile(file.path().toString(), offset, length).onComplete(done -> release.run());
+  }
+
+  private void reportHealth(RoutingContext ctx) {
+    ctx.json(new JsonObject().put("status", "UP").put("files", index.size()));
+  }
+
+  /** A range is honoured unless {@code If-Range} names another version of the file. */
+  private static boolean honoursRange(RoutingContext ctx, String etag) {
+    String ifRange = ctx.request().getHeader("If-Range");
+    return ifRange == null || ifRange.trim().equals(etag);
+  }
+}

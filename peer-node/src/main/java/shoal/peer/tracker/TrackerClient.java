@@ -1,0 +1,146 @@
+package shoal.peer.tracker;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.util.Collection;
+import java.util.List;
+import shoal.common.http.ApiError;
+
+/**
+ * The tracker's REST API as a peer calls it. Every answer other than 2xx fails the future with an
+ * {@link ApiError} carrying the tracker's own code and message (so {@code not_available} reaches
+ * the user word for word); a tracker out of reach fails with 503 {@code tracker_unreachable}.
+ */
+public final class TrackerClient {
+
+  /** The most files the tracker takes in one request; more go in further batches. */
+  public static final int MAX_FILES_PER_REQUEST = 10_000;
+  private static final int TIMEOUT_MILLIS = 10_000;
+
+  private final WebClient client;
+  private final String baseUrl;
+
+  public TrackerClient(Vertx vertx, String baseUrl) {
+    this.client = WebClient.create(vertx, new WebClientOptions()
+        .setConnectTimeout(TIMEOUT_MILLIS)
+        .setUserAgent("shoal-peer"));
+    this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+  }
+
+  public String baseUrl() {
+    return baseUrl;
+  }
+
+  /** What registration hands back. */
+  public record Registration(String peerId, String token, double heartbeatSeconds, double ttlSeconds) {}
+
+  /** A transfer the tracker started: where to fetch the file from. */
+  public record Lease(String transferId, String sha256, String name, long size, String sourcePeerId, String sourceName,
+      String sourceAddress) {
+
+    static Lease fromJson(JsonObject json) {
+      JsonObject source = json.getJsonObject("source");
+      return new Lease(json.getString("transferId"), json.getString("sha256"), json.getString("name"),
+          json.getLong("size"), source.getString("peerId"), source.getString("name"), source.getString("address"));
+    }
+  }
+
+  public Future<Registration> register(String name, String address, List<JsonObject> files) {
+    JsonObject body = new JsonObject().put("name", name).put("address", address).put("files", new JsonArray(files));
+    return send(HttpMethod.POST, "/api/v1/peers", null, body).map(response -> {
+      JsonObject json = response.bodyAsJsonObject();
+      return new Registration(json.getString("peerId"), json.getString("token"),
+          json.getNumber("heartbeatSeconds").doubleValue(), json.getNumber("ttlSeconds").doubleValue());
+    });
+  }
+
+  public Future<Void> heartbeat(Registration peer) {
+    return send(HttpMethod.POST, "/api/v1/peers/" + peer.peerId() + "/heartbeat", peer.token(), null).mapEmpty();
+  }
+
+  /** {@code PUT} (replace) or {@code POST} (add) one batch of at most {@link #MAX_FILES_PER_REQUEST} files. */
+  public Future<Void> sendFiles(Registration peer, boolean replace, List<JsonObject> files) {
+    return send(replace ? HttpMethod.PUT : HttpMethod.POST, "/api/v1/peers/" + peer.peerId() + "/files", peer.token(),
+        new JsonObject().put("files", new JsonArray(files))).mapEmpty();
+  }
+
+  public Future<Void> leave(Registration peer) {
+    return send(HttpMethod.DELETE, "/api/v1/peers/" + peer.peerId(), peer.token(), null).mapEmpty();
+  }
+
+  public Future<Lease> startTransfer(Registration peer, String sha256, Collection<String> exclude) {
+    JsonObject body = new JsonObject().put("sha256", sha256).put("exclude", new JsonArray(List.copyOf(exclude)));
+    return send(HttpMethod.POST, "/api/v1/transfers", peer.token(), body)
+        .map(response -> Lease.fromJson(response.bodyAsJsonObject()));
+  }
+
+  public Future<Void> reportProgress(Registration peer, String transferId, long bytes) {
+    return send(HttpMethod.POST, "/api/v1/transfers/" + transferId + "/progress", peer.token(),
+        new JsonObject().put("bytes", bytes)).mapEmpty();
+  }
+
+  public Future<Void> reportComplete(Registration peer, String transferId) {
+    return send(HttpMethod.POST, "/api/v1/transfers/" + transferId + "/complete", peer.token(), null).mapEmpty();
+  }
+
+  public Future<Void> reportFailed(Registration peer, String transferId, String reason) {
+    String bounded = reason.length() > 500 ? reason.substring(0, 500) : reason;
+    return send(HttpMethod.POST, "/api/v1/transfers/" + transferId + "/fail", peer.token(),
+        new JsonObject().put("reason", bounded)).mapEmpty();
+  }
+
+  /** The tracker's file search, passed through unchanged. */
+  public Future<JsonArray> searchFiles(String text, int limit, int offset) {
+    return client.getAbs(baseUrl + "/api/v1/files")
+        .addQueryParam("q", text == null ? "" : text)
+        .addQueryParam("limit", String.valueOf(limit))
+        .addQueryParam("offset", String.valueOf(offset))
+        .timeout(TIMEOUT_MILLIS)
+        .send()
+        .recover(this::unreachable)
+        .compose(TrackerClient::checked)
+        .map(HttpResponse::bodyAsJsonArray);
+  }
+
+  public void close() {
+    client.close();
+  }
+
+  private Future<HttpResponse<Buffer>> send(HttpMethod method, String path, String token, JsonObject body) {
+    HttpRequest<Buffer> request = client.requestAbs(method, baseUrl + path).timeout(TIMEOUT_MILLIS);
+    if (token != null) {
+      request.bearerTokenAuthentication(token);
+    }
+    Future<HttpResponse<Buffer>> sent = body == null ? request.send() : request.sendJsonObject(body);
+    return sent.recover(this::unreachable).compose(TrackerClient::checked);
+  }
+
+  private <T> Future<T> unreachable(Throwable cause) {
+    return Future.failedFuture(new ApiError(503, "tracker_unreachable",
+        "The tracker at " + baseUrl + " cannot be reached: " + cause.getMessage()));
+  }
+
+  private static Future<HttpResponse<Buffer>> checked(HttpResponse<Buffer> response) {
+    if (response.statusCode() / 100 == 2) {
+      return Future.succeededFuture(response);
+    }
+    JsonObject error;
+    try {
+      error = response.bodyAsJsonObject();
+    } catch (RuntimeException e) {
+      error = null;
+    }
+    String code = error == null ? "tracker_error" : error.getString("error", "tracker_error");
+    String message = error == null ? "The tracker answered " + response.statusCode() + "."
+        : error.getString("message", "The tracker answered " + response.statusCode() + ".");
+    return Future.failedFuture(new ApiError(response.statusCode(), code, message));
+  }
+}

@@ -1,0 +1,91 @@
+package shoal.peer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import shoal.peer.share.Sha256;
+import shoal.peer.share.SharedFile;
+import shoal.peer.testing.Downloading;
+import shoal.peer.testing.PeerNetwork;
+import shoal.peer.testing.TestFiles;
+
+/** Integrity: bytes that do not hash to the requested SHA-256 never reach the share folder. */
+@ExtendWith(VertxExtension.class)
+@DisplayName("A holder serving corrupted bytes")
+class CorruptHolderTest {
+
+  private static final long SIZE = 16L << 20;
+
+  private PeerNetwork network;
+
+  @BeforeEach
+  void startTracker(Vertx vertx) {
+    network = PeerNetwork.start(vertx);
+  }
+
+  @AfterEach
+  void stop() {
+    network.close();
+  }
+
+  @Test
+  @DisplayName("Corrupted data is discarded and reported, and the download completes from an honest holder")
+  void neverSharesCorruptData(@TempDir Path rotten, @TempDir Path honest, @TempDir Path downloading) throws Exception {
+    String sha256 = TestFiles.random(rotten.resolve("backup.tar"), SIZE, 21);
+    TestFiles.random(honest.resolve("backup.tar"), SIZE, 21);
+    PeerNode corrupt = network.peer("corrupt", rotten);
+    PeerNode good = network.peer("good", honest);
+    rotInPlace(rotten.resolve("backup.tar"));
+    PeerNode downloader = network.peer("downloader", downloading);
+    assertThat(network.occupyHolder(sha256, corrupt.peerId())).isEqualTo(good.peerId());
+
+    JsonObject end = Downloading.awaitEnd(network, downloader, Downloading.start(network, downloader, sha256),
+        Duration.ofSeconds(60));
+
+    assertThat(end.getString("state")).as(end.encode()).isEqualTo("done");
+    JsonArray sources = end.getJsonArray("sources");
+    assertThat(sources.stream().map(s -> ((JsonObject) s).getString("peerId")))
+        .containsExactly(corrupt.peerId(), good.peerId());
+    assertThat(sources.getJsonObject(1).getLong("bytes")).as("everything again from the honest holder").isEqualTo(SIZE);
+    assertThat(Sha256.ofFile(downloading.resolve("backup.tar"))).isEqualTo(sha256);
+    assertThat(regularFiles(downloading)).containsExactly(downloading.resolve("backup.tar"));
+    assertThat(downloader.index().files()).extracting(SharedFile::sha256).containsExactly(sha256);
+    JsonObject failed = network.transfersOf(sha256).stream()
+        .filter(t -> corrupt.peerId().equals(t.getString("from"))).findFirst().orElseThrow();
+    assertThat(failed.getString("state")).isEqualTo("failed");
+    assertThat(failed.getString("reason")).contains("SHA-256");
+  }
+
+  /** Flips bytes mid-file, keeping size and modification time: bit rot the holder cannot notice. */
+  private static void rotInPlace(Path file) throws Exception {
+    FileTime modified = Files.getLastModifiedTime(file);
+    try (RandomAccessFile raw = new RandomAccessFile(file.toFile(), "rw")) {
+      raw.seek(SIZE / 2);
+      raw.write(new byte[4096]);
+    }
+    Files.setLastModifiedTime(file, modified);
+  }
+
+  /** Regular files, leaving out the node's own hash cache. */
+  private static List<Path> regularFiles(Path dir) throws Exception {
+    try (Stream<Path> all = Files.walk(dir)) {
+      return all.filter(Files::isRegularFile).filter(path -> !path.endsWith(".shoal/hashes.tsv")).toList();
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package shoal.peer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxExtension;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import shoal.peer.testing.Eventually;
+import shoal.peer.testing.PeerNetwork;
+import shoal.peer.testing.TestFiles;
+import shoal.tracker.testing.TrackerApi;
+
+/** Seed scenario 5: leave the tracker, and the tracker deletes the peer's information. */
+@ExtendWith(VertxExtension.class)
+@DisplayName("Leaving the tracker")
+class LeaveTrackerTest {
+
+  private PeerNetwork network;
+
+  @BeforeEach
+  void startTracker(Vertx vertx) {
+    network = PeerNetwork.start(vertx);
+  }
+
+  @AfterEach
+  void stop() {
+    network.close();
+  }
+
+  @Test
+  @DisplayName("After POST /api/v1/leave the tracker lists neither the peer nor its files, and a file only it held is not_available")
+  void leavesOnRequest(@TempDir Path leaving, @TempDir Path staying) throws Exception {
+    String onlyHere = TestFiles.text(leaving.resolve("only-here.txt"), "unique");
+    PeerNode leaver = network.peer("leaver", leaving);
+    PeerNode stayer = network.peer("stayer", staying);
+    String leaverId = leaver.peerId();
+    assertThat(network.holdersOf(onlyHere)).containsExactly(leaverId);
+
+    TrackerApi control = network.control(leaver);
+    HttpResponse<?> left = control.post("/api/v1/leave", leaver.controlToken(), null);
+    control.close();
+
+    assertThat(left.statusCode()).isEqualTo(200);
+    assertThat(peerIdsAtTracker()).containsExactly(stayer.peerId());
+    assertThat(network.status("/api/v1/peers/" + leaverId)).isEqualTo(404);
+    assertThat(network.holdersOf(onlyHere)).isEmpty();
+    TrackerApi stayerControl = network.control(stayer);
+    HttpResponse<?> attempt = stayerControl.post("/api/v1/downloads", stayer.controlToken(),
+        new JsonObject().put("sha256", onlyHere));
+    stayerControl.close();
+    assertThat(attempt.statusCode()).isEqualTo(404);
+    assertThat(attempt.bodyAsJsonObject().getString("error")).isEqualTo("not_available");
+    leaver.stopped().await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("A peer process stopped with SIGTERM leaves the tracker before it exits")
+  void leavesOnSigterm(@TempDir Path share) throws Exception {
+    String onlyHere = TestFiles.text(share.resolve("only-here.txt"), "unique to the process");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process process = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        "peer", "--tracker", network.trackerUrl(), "--share", share.toString(), "--name", "process",
+        "--port", "0", "--control-port", "0"))
+        .redirectError(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    try {
+      BufferedReader stdout = new BufferedReader(new InputStreamReader(process.getInputStream()));
+      List<String> lines = List.of(stdout.readLine(), stdout.readLine(), stdout.readLine());
+      assertThat(lines.get(0)).startsWith("listening on http://127.0.0.1:");
+      assertThat(lines.get(1)).startsWith("listening on http://127.0.0.1:");
+      assertThat(lines.get(2)).startsWith("control http://127.0.0.1:").contains("/?token=");
+      Eventually.within(Duration.ofSeconds(10), () -> assertThat(network.holdersOf(onlyHere)).hasSize(1));
+
+      process.destroy();
+
+      assertThat(process.waitFor(20, TimeUnit.SECONDS)).as("the process exits").isTrue();
+      assertThat(peerIdsAtTracker()).isEmpty();
+      assertThat(network.holdersOf(onlyHere)).isEmpty();
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  private List<String> peerIdsAtTracker() {
+    return network.tracker().get("/api/v1/peers").bodyAsJsonArray().stream()
+        .map(peer -> ((JsonObject) peer).getString("peerId")).toList();
+  }
+}

@@ -1,0 +1,43 @@
+package shoal.peer.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.time.Duration;
+import shoal.peer.PeerNode;
+import shoal.tracker.testing.TrackerApi;
+
+/** Starts downloads through a node's control API, as a user would, and waits for their end. */
+public final class Downloading {
+
+  private Downloading() {}
+
+  /** {@code POST /api/v1/downloads}; answers the download id. */
+  public static String start(PeerNetwork network, PeerNode node, String sha256) {
+    TrackerApi control = network.control(node);
+    try {
+      HttpResponse<?> response = control.post("/api/v1/downloads", node.controlToken(), new JsonObject().put("sha256", sha256));
+      assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
+      return response.bodyAsJsonObject().getString("downloadId");
+    } finally {
+      control.close();
+    }
+  }
+
+  /** Polls {@code GET /api/v1/downloads/{id}} until the download has finished; answers its last state. */
+  public static JsonObject awaitEnd(PeerNetwork network, PeerNode node, String downloadId, Duration within) {
+    TrackerApi control = network.control(node);
+    try {
+      JsonObject[] last = new JsonObject[1];
+      Eventually.within(within, () -> {
+        last[0] = control.send(io.vertx.core.http.HttpMethod.GET, "/api/v1/downloads/" + downloadId, node.controlToken(), null)
+            .bodyAsJsonObject();
+        assertThat(last[0].getString("state")).as(last[0].encode()).isIn("done", "failed", "cancelled");
+      });
+      return last[0];
+    } finally {
+      control.close();
+    }
+  }
+}
