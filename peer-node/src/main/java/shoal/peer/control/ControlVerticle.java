@@ -56,7 +56,7 @@ public final class ControlVerticle extends VerticleBase {
     router.route().handler(access);
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
 
-    router.get("/").handler(this::sendPage);
+    router.get("/").handler(this::sendPage).failureHandler(this::explainRefusedPage);
     router.get("/api/v1/status").handler(this::getStatus);
     router.get("/api/v1/files").handler(this::listFiles);
     router.get("/api/v1/search").handler(this::search);
@@ -91,6 +91,27 @@ public final class ControlVerticle extends VerticleBase {
     ctx.response().putHeader("Content-Type", "text/html; charset=utf-8")
         .putHeader("Cache-Control", "no-store")
         .sendFile(PAGE + "/index.html");
+  }
+
+  /**
+   * A browser opening the page without the right token (or from another site) gets one plain
+   * sentence, not a JSON error; API calls keep the JSON error shape.
+   */
+  private void explainRefusedPage(RoutingContext ctx) {
+    if (!(ctx.failure() instanceof ApiError refused) || refused.status() >= 500) {
+      ctx.next();
+      return;
+    }
+    String sentence = refused.status() == 401
+        ? "This is the control page of a Shoal peer. Open it with the address the peer printed when it started: it ends with ?token=…"
+        : "This control page only opens from the peer's own address on this machine.";
+    ctx.response()
+        .setStatusCode(refused.status())
+        .putHeader("Content-Type", "text/html; charset=utf-8")
+        .putHeader("Cache-Control", "no-store")
+        .end("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Shoal peer</title>"
+            + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>"
+            + "<body style=\"font-family: system-ui, sans-serif; margin: 2rem\"><p id=\"refused\">" + sentence + "</p></body></html>");
   }
 
   private void getStatus(RoutingContext ctx) {
