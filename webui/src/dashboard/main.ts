@@ -2,7 +2,7 @@
 // After a reconnect (tracker restarted, network blip) it takes a fresh snapshot, so it always
 // shows the current state without reloading or polling.
 import EventBus from '@vertx/eventbus-bridge-client.js';
-import { bytes, rate, eta, ago, percent } from '../shared/format';
+import { bytes, rate, eta, clock, percent } from '../shared/format';
 import { el, byId, progressBar, debounce } from '../shared/dom';
 import { RateChart } from './rate-chart';
 import './style.css';
@@ -170,7 +170,7 @@ function renderPeers(): void {
       el('td', { class: 'num' }, peer.files),
       el('td', { class: 'num' }, peer.activeUploads),
       el('td', { class: 'num' }, bytes(peer.servedTotal)),
-      el('td', { class: 'hide-narrow' }, ago(peer.lastSeen))));
+      el('td', { class: 'hide-narrow' }, clock(peer.lastSeen))));
   byId('peers').replaceChildren(...rows);
   byId('peers-empty').hidden = rows.length > 0;
 }
@@ -229,8 +229,5 @@ function connect(): void {
 
 byId('file-search').addEventListener('submit', (event) => event.preventDefault());
 byId('file-query').addEventListener('input', debounce(() => loadFiles().catch(showTrouble), 200));
-window.setInterval(() => {
-  chart.tick();
-  renderPeers();
-}, 1000);
+window.setInterval(() => chart.tick(), 1000);
 connect();

@@ -27,11 +27,12 @@ export function eta(remainingBytes: number, bytesPerSecond: number): string {
   return `${(seconds / 3600).toFixed(1)} h`;
 }
 
-export function ago(isoTime: string, now: number = Date.now()): string {
-  const seconds = Math.max(0, Math.round((now - Date.parse(isoTime)) / 1000));
-  if (seconds < 60) return `${seconds} s ago`;
-  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
-  return `${Math.round(seconds / 3600)} h ago`;
+/**
+ * A moment as the local clock time. The dashboard shows when it last heard of a peer this way
+ * rather than as "n s ago", which would keep growing between updates and misread as silence.
+ */
+export function clock(isoTime: string): string {
+  return new Date(isoTime).toLocaleTimeString();
 }
 
 export function percent(done: number, total: number): number {
