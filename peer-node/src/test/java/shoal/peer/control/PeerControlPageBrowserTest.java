@@ -64,7 +64,7 @@ class PeerControlPageBrowserTest {
 
     browser.waitFor(Duration.ofSeconds(30), d -> "100".equals(browser.attribute("#downloads [role=progressbar]", "aria-valuenow")));
     browser.waitFor(Duration.ofSeconds(10), d -> browser.text("#files").contains("field-recordings.wav"));
-    assertThat(browser.text("#downloads")).contains("done");
+    browser.waitFor(Duration.ofSeconds(10), d -> browser.text("#downloads").contains("done"));
     assertThat(Sha256.ofFile(userShare.resolve("field-recordings.wav"))).isEqualTo(sha256);
     assertThat(network.holdersOf(sha256)).contains(user.peerId());
     assertThat(browser.consoleErrors()).isEmpty();
@@ -120,6 +120,21 @@ class PeerControlPageBrowserTest {
     assertThat(network.status("/api/v1/peers/" + user.peerId())).isEqualTo(404);
     assertThat(user.stopped().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS)).isNull();
     assertThat(browser.consoleErrors()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("on a phone-width screen the page fits without sideways scrolling")
+  void fitsAPhoneScreen() throws Exception {
+    TestFiles.text(userShare.resolve("a-rather-long-file-name-for-a-narrow-screen.txt"), "narrow");
+    user = network.peer("user", userShare);
+    try (HeadlessChromium phone = HeadlessChromium.start(390, 844)) {
+      phone.open(user.controlUrl());
+      phone.waitFor(Duration.ofSeconds(10), d -> phone.text("#files").contains("a-rather-long-file-name"));
+      Object overflow = ((org.openqa.selenium.JavascriptExecutor) phone.driver())
+          .executeScript("return document.documentElement.scrollWidth - window.innerWidth;");
+      assertThat(((Number) overflow).intValue()).isLessThanOrEqualTo(0);
+      assertThat(phone.consoleErrors()).isEmpty();
+    }
   }
 
   private void openPage(PeerNode node) {
