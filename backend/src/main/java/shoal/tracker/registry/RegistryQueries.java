@@ -6,8 +6,8 @@ package shoal.tracker.registry;
  *
  * <p>Lock order, which keeps concurrent writers free of deadlocks: a transaction that touches
  * several peers locks all of them first, in one statement ordered by peer id; only then does it
- * touch transfers. Foreign-key checks take {@code FOR KEY SHARE}, which only a deleting
- * transaction's {@code FOR UPDATE} blocks. A peer whose {@code expires_at} has passed
+ * touch transfers, several of them locked first in transfer-id order. Foreign-key checks take
+ * {@code FOR KEY SHARE}, which only a deleting transaction's {@code FOR UPDATE} blocks. A peer whose {@code expires_at} has passed
  * counts as gone everywhere, whether or not the sweeper has deleted it yet.
  */
 final class RegistryQueries {
@@ -54,10 +54,31 @@ final class RegistryQueries {
   static final String LOCK_EXPIRED_PEERS =
       "SELECT peer_id FROM peers WHERE expires_at <= now() ORDER BY peer_id LIMIT $1 FOR UPDATE SKIP LOCKED";
 
-  /** A departed peer's unfinished transfers stop counting as anybody's load. */
-  static final String ABANDON_TRANSFERS_OF_PEERS = """
-      UPDATE transfers SET state = 'abandoned', reason = $2, finished_at = now()
-      WHERE state = 'active' AND (source_id = ANY($1::uuid[]) OR downloader_id = ANY($1::uuid[]))""";
+  /**
+   * Every transfer that names a departing peer, locked in transfer-id order before the departure
+   * touches them, so that two peers of one transfer leaving at once take turns.
+   */
+  static final String LOCK_TRANSFERS_OF_PEERS = """
+      SELECT transfer_id FROM transfers
+      WHERE source_id = ANY($1::uuid[]) OR downloader_id = ANY($1::uuid[])
+      ORDER BY transfer_id
+      FOR UPDATE""";
+
+  /**
+   * Detaches the departing peers from their transfers in one write per row: unfinished ones are
+   * abandoned (they stop counting as anybody's load) and the peer's id is cleared, names stay.
+   * Doing it here rather than by ON DELETE SET NULL after a first update matters: a row written
+   * twice in one transaction has its other foreign key re-checked, which would wait on a peer
+   * another departure has locked.
+   */
+  static final String DETACH_TRANSFERS_OF_PEERS = """
+      UPDATE transfers SET
+        state = CASE WHEN state = 'active' THEN 'abandoned' ELSE state END,
+        reason = CASE WHEN state = 'active' THEN $2 ELSE reason END,
+        finished_at = CASE WHEN state = 'active' THEN now() ELSE finished_at END,
+        source_id = CASE WHEN source_id = ANY($1::uuid[]) THEN NULL ELSE source_id END,
+        downloader_id = CASE WHEN downloader_id = ANY($1::uuid[]) THEN NULL ELSE downloader_id END
+      WHERE source_id = ANY($1::uuid[]) OR downloader_id = ANY($1::uuid[])""";
 
   /** Holdings go with the peer (ON DELETE CASCADE). */
   static final String DELETE_PEERS =

@@ -84,6 +84,34 @@ class LeaveTest {
   }
 
   @Test
+  @DisplayName("a source and its downloaders leaving all at once, mid-transfer, all leave cleanly")
+  void simultaneousLeavesWithSharedTransfers() {
+    for (int round = 0; round < 3; round++) {
+      List<JsonObject> files = new java.util.ArrayList<>();
+      for (int f = 0; f < 4; f++) {
+        files.add(file(sha("crowd-" + round + "-" + f), "crowd-" + f, 10));
+      }
+      Peer source = api.register("crowd-source-" + round, files);
+      List<Peer> everyone = new java.util.ArrayList<>(List.of(source));
+      for (int d = 0; d < 6; d++) {
+        Peer downloader = api.register("crowd-" + round + "-" + d, List.of());
+        everyone.add(downloader);
+        for (JsonObject wanted : files) {
+          assertThat(api.startTransfer(downloader, wanted.getString("sha256")).statusCode()).isEqualTo(201);
+        }
+      }
+
+      List<io.vertx.core.Future<HttpResponse<Buffer>>> leaving = everyone.stream()
+          .map(peer -> api.sendAsync(io.vertx.core.http.HttpMethod.DELETE, "/api/v1/peers/" + peer.peerId(), peer.token(), null))
+          .toList();
+      shoal.tracker.testing.TrackerApi.await(io.vertx.core.Future.join(leaving));
+
+      assertThat(leaving).allSatisfy(left -> assertThat(left.result().statusCode()).as(left.result().bodyAsString()).isEqualTo(204));
+    }
+    assertThat(api.get("/api/v1/stats").bodyAsJsonObject().getLong("activeTransfers")).isZero();
+  }
+
+  @Test
   @DisplayName("an unknown peer id is 404 unknown_peer before any token check")
   void unknownPeerComesBeforeTokenCheck() {
     HttpResponse<Buffer> unknown = api.delete("/api/v1/peers/00000000-0000-0000-0000-000000000000", null);

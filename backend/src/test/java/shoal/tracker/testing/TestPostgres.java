@@ -56,10 +56,21 @@ public final class TestPostgres {
     try {
       Path dataDir = Files.createTempDirectory("shoal-test-pg");
       EmbeddedDatabase embedded = EmbeddedDatabase.start(dataDir, 0);
-      Runtime.getRuntime().addShutdownHook(new Thread(embedded::close));
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        embedded.close();
+        deleteTree(dataDir);
+      }));
       return embedded.url();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static void deleteTree(Path root) {
+    try (var paths = Files.walk(root)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (java.io.IOException e) {
+      // a temporary directory left behind is harmless
     }
   }
 
