@@ -63,7 +63,9 @@ public final class PeerRegistry {
   }
 
   private Future<Void> changeFiles(UUID peerId, Function<SqlConnection, Future<Void>> change) {
-    return pool.withTransaction(change)
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_PEERS_TO_WRITE)
+            .execute(Tuple.tuple().addArrayOfUUID(new UUID[] {peerId}))
+            .compose(locked -> locked.size() == 0 ? Future.failedFuture(unknownPeer()) : change.apply(conn)))
         .recover(failure -> Future.failedFuture(peerGoneIfForeignKey(failure)))
         .compose(done -> pool.preparedQuery(GET_PEER).execute(Tuple.of(peerId)))
         .map(rows -> {
@@ -87,7 +89,7 @@ public final class PeerRegistry {
   /** Deletes the peer and everything it holds; its unfinished transfers are abandoned. */
   public Future<Void> leave(UUID peerId) {
     return pool
-        .withTransaction(conn -> conn.preparedQuery(LOCK_PEERS).execute(Tuple.tuple().addArrayOfUUID(new UUID[] {peerId}))
+        .withTransaction(conn -> conn.preparedQuery(LOCK_PEERS_TO_DELETE).execute(Tuple.tuple().addArrayOfUUID(new UUID[] {peerId}))
             .compose(locked -> depart(conn, List.of(peerId), "peer left")))
         .map(departed -> {
           if (departed.isEmpty()) {

@@ -43,12 +43,15 @@ final class RegistryQueries {
    * Departures lock the leaving peers first, so that no transfer can pick them as its source
    * between the two statements below.
    */
-  static final String LOCK_PEERS =
+  static final String LOCK_PEERS_TO_DELETE =
       "SELECT peer_id FROM peers WHERE peer_id = ANY($1::uuid[]) ORDER BY peer_id FOR UPDATE";
 
-  /** For writers that change peers' counters (not their keys) and then their transfers. */
-  static final String LOCK_PEER_COUNTERS =
-      "SELECT peer_id FROM peers WHERE peer_id = ANY($1::uuid[]) ORDER BY peer_id FOR NO KEY UPDATE";
+  /**
+   * For writers that change peers' rows (not their keys), holdings or transfers: they queue
+   * behind a departure of the same peer instead of meeting it half-way.
+   */
+  static final String LOCK_PEERS_TO_WRITE =
+      "SELECT peer_id FROM peers WHERE peer_id = ANY($1::uuid[]) AND expires_at > now() ORDER BY peer_id FOR NO KEY UPDATE";
 
   /** Up to {@code $1} expired peers that no other tracker is sweeping at this moment. */
   static final String LOCK_EXPIRED_PEERS =

@@ -84,7 +84,7 @@ public final class TransferLedger {
       }
       UUID[] peersInvolved = Stream.of(transfer.from(), transfer.to()).filter(Objects::nonNull).toArray(UUID[]::new);
       return pool
-          .withTransaction(tx -> tx.preparedQuery(LOCK_PEER_COUNTERS).execute(Tuple.tuple().addArrayOfUUID(peersInvolved))
+          .withTransaction(tx -> tx.preparedQuery(LOCK_PEERS_TO_WRITE).execute(Tuple.tuple().addArrayOfUUID(peersInvolved))
               .compose(locked -> tx.preparedQuery(COMPLETE_TRANSFER).execute(Tuple.of(transferId))).compose(rows -> {
             if (rows.rowCount() == 0) {
               return Future.failedFuture(finished(transfer));
