@@ -11,6 +11,7 @@ import io.vertx.micrometer.VertxPrometheusOptions;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import shoal.tracker.db.DatabaseUrl;
@@ -72,7 +73,7 @@ public final class Tracker implements AutoCloseable {
           }, new DeploymentOptions(deployment).setInstances(Runtime.getRuntime().availableProcessors()))
           .await(30, TimeUnit.SECONDS);
       return new Tracker(vertx, embedded, config, serversDeployment, servers.get(0).actualPort());
-    } catch (Exception | Error e) {
+    } catch (RuntimeException | TimeoutException e) {
       if (vertx != null) {
         vertx.close();
       }
@@ -80,7 +81,7 @@ public final class Tracker implements AutoCloseable {
         embedded.close();
       }
       throw e instanceof RuntimeException runtime ? runtime
-          : new IllegalStateException("the tracker did not start: " + e.getMessage(), e);
+          : new IllegalStateException("the tracker did not start within 30 s", e);
     }
   }
 

@@ -3,6 +3,7 @@ package shoal.tracker.http;
 import static shoal.tracker.http.RequestReader.*;
 
 import io.vertx.ext.web.RoutingContext;
+import shoal.common.http.ApiError;
 import shoal.tracker.registry.FileCatalog;
 import shoal.tracker.registry.FileDetails;
 import shoal.tracker.registry.FileSummary;
@@ -19,7 +20,7 @@ final class FileApi {
   void searchFiles(RoutingContext ctx) {
     String text = ctx.queryParams().get("q");
     if (text != null && text.length() > 200) {
-      throw shoal.common.http.ApiError.invalidRequest("'q' must be at most 200 characters.");
+      throw ApiError.invalidRequest("'q' must be at most 200 characters.");
     }
     Replies.jsonArray(ctx, catalog.search(text == null ? "" : text, limit(ctx, 100), offset(ctx)), FileSummary::toJson);
   }

@@ -8,6 +8,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import shoal.common.http.ApiError;
 
 /** Which files the network holds, found by name or by hash. */
@@ -52,7 +53,7 @@ public final class FileCatalog {
 
   /** A LIKE pattern for "contains", with the user's own {@code %}, {@code _} and {@code \} taken literally. */
   private static String containsPattern(String text) {
-    String escaped = text.toLowerCase(java.util.Locale.ROOT)
+    String escaped = text.toLowerCase(Locale.ROOT)
         .replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
     return "%" + escaped + "%";
   }
