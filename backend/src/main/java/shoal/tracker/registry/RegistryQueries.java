@@ -20,11 +20,21 @@ final class RegistryQueries {
       INSERT INTO peers (peer_id, name, address, token_hash, expires_at)
       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))""";
 
-  /** Adds or renames holdings; {@code $2..$4} are parallel arrays so one statement takes any batch. */
+  /**
+   * Adds or renames holdings; {@code $2..$4} are parallel arrays so one statement takes any batch.
+   * Files new to the network enter the catalogue first, in hash order, so that concurrent
+   * registrations of the same new files queue instead of deadlocking.
+   */
   static final String UPSERT_HOLDINGS = """
+      WITH reported AS (
+        SELECT * FROM unnest($2::text[], $3::text[], $4::bigint[]) AS f(sha256, name, size)
+      ), catalogued AS (
+        INSERT INTO files (sha256, name, size)
+        SELECT sha256, name, size FROM reported ORDER BY sha256
+        ON CONFLICT (sha256) DO NOTHING
+      )
       INSERT INTO holdings (peer_id, sha256, name, size)
-      SELECT $1, f.sha256, f.name, f.size
-      FROM unnest($2::text[], $3::text[], $4::bigint[]) AS f(sha256, name, size)
+      SELECT $1, sha256, name, size FROM reported
       ON CONFLICT (peer_id, sha256) DO UPDATE SET name = excluded.name, size = excluded.size""";
 
   static final String DELETE_HOLDINGS = "DELETE FROM holdings WHERE peer_id = $1";
@@ -115,13 +125,21 @@ final class RegistryQueries {
 
   // ---- files -------------------------------------------------------------------------------
 
-  /** {@code $1} is a LIKE pattern over the lower-cased name; any holder's name for a file counts. */
+  /**
+   * {@code $1} is a LIKE pattern over the lower-cased catalogue name. Walking the catalogue in name
+   * order and counting each file's live holders as it goes lets a page stop early, so listing
+   * everything costs no more than one page.
+   */
   static final String SEARCH_FILES = """
-      SELECT h.sha256, min(h.name) AS name, max(h.size) AS size, count(*) AS holders
-      FROM holdings h JOIN peers p ON p.peer_id = h.peer_id AND p.expires_at > now()
-      WHERE lower(h.name) LIKE $1
-      GROUP BY h.sha256
-      ORDER BY name, h.sha256
+      SELECT f.sha256, f.name, f.size, live.holders
+      FROM files f
+      CROSS JOIN LATERAL (
+        SELECT count(*) AS holders
+        FROM holdings h JOIN peers p ON p.peer_id = h.peer_id AND p.expires_at > now()
+        WHERE h.sha256 = f.sha256
+      ) live
+      WHERE lower(f.name) LIKE $1 AND live.holders > 0
+      ORDER BY f.name, f.sha256
       LIMIT $2 OFFSET $3""";
 
   static final String FILE_HOLDERS = """
