@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.streams.ReadStream;
 import io.vertx.core.streams.WriteStream;
 import java.io.IOException;
@@ -26,6 +27,11 @@ import shoal.peer.share.Sha256;
  * <p>The event loop only collects what the network delivers; hashing and writing happen on a
  * worker thread in batches of about a megabyte, one batch after another. So the two run on
  * different cores, and the network is paused while {@value #QUEUE_LIMIT} bytes wait for the disk.
+ *
+ * <p>Each byte is touched as few times as the JDK allows: the hash reads the received buffers in
+ * place, and one copy moves them into a direct buffer of this file's own that is written a
+ * megabyte at a time. (Writing heap buffers would make the JDK copy them into a temporary direct
+ * buffer anyway, cached per worker thread, so every worker would end up holding one.)
  */
 final class PartialFile {
 
@@ -112,7 +118,8 @@ final class PartialFile {
 
     private final FileChannel channel;
     private final LongConsumer onBytes;
-    private final byte[] scratch = new byte[BATCH_BYTES];
+    /** Bytes hashed and on their way to the file; touched by the worker only, one ordered task at a time. */
+    private final ByteBuffer staging = ByteBuffer.allocateDirect(BATCH_BYTES);
     private List<Buffer> batch = new ArrayList<>();
     private long batchBytes;
     private long queuedBytes;
@@ -166,19 +173,36 @@ final class PartialFile {
       });
     }
 
-    /** On the worker: one copy into the scratch array feeds both the hash and the file. */
+    /**
+     * On the worker: hashes each received buffer where it lies (a view, not a copy: Vert.x hands
+     * the HTTP client's chunks over as heap buffers of their own) and copies it into the staging
+     * buffer, which goes to the file whenever it is full.
+     */
     private void hashAndWrite(List<Buffer> buffers) throws IOException {
       for (Buffer buffer : buffers) {
-        for (int from = 0; from < buffer.length(); from += scratch.length) {
-          int to = Math.min(buffer.length(), from + scratch.length);
-          buffer.getBytes(from, to, scratch, 0);
-          digest.update(scratch, 0, to - from);
-          ByteBuffer bytes = ByteBuffer.wrap(scratch, 0, to - from);
+        for (ByteBuffer bytes : ((BufferInternal) buffer).getByteBuf().nioBuffers()) {
+          int start = bytes.position();
+          digest.update(bytes);
+          bytes.position(start);
           while (bytes.hasRemaining()) {
-            channel.write(bytes);
+            if (!staging.hasRemaining()) {
+              writeStaged();
+            }
+            int n = Math.min(bytes.remaining(), staging.remaining());
+            staging.put(staging.position(), bytes, bytes.position(), n);
+            staging.position(staging.position() + n);
+            bytes.position(bytes.position() + n);
           }
         }
       }
+    }
+
+    private void writeStaged() throws IOException {
+      staging.flip();
+      while (staging.hasRemaining()) {
+        channel.write(staging);
+      }
+      staging.clear();
     }
 
     /** Writes what is left, then closes the file (after every batch, being ordered); fails if a write failed. */
@@ -187,7 +211,11 @@ final class PartialFile {
         sendBatch();
       }
       return vertx.executeBlocking(() -> {
-        channel.close();
+        try (channel) {
+          if (failure == null) {
+            writeStaged();
+          }
+        }
         if (failure != null) {
           throw failure;
         }
