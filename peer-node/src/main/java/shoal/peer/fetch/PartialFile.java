@@ -42,6 +42,8 @@ final class PartialFile {
   private final Path path;
   private MessageDigest digest = Sha256.newDigest();
   private volatile long length;
+  /** The writer of the body streaming in; null between bodies. */
+  private volatile DiskWriter writer;
 
   private PartialFile(Vertx vertx, Path path) {
     this.vertx = vertx;
@@ -71,6 +73,12 @@ final class PartialFile {
     return path;
   }
 
+  /** Whether the body streaming in is paused until the disk catches up: the source is not to blame for the quiet. */
+  boolean waitingForDisk() {
+    DiskWriter current = writer;
+    return current != null && current.drainHandler != null;
+  }
+
   /**
    * Appends {@code body} with backpressure. {@code fromStart} drops what the file held first (the
    * source ignored our range). Completes once every byte received is hashed and on disk, whether
@@ -89,8 +97,10 @@ final class PartialFile {
       return channel.position(offset);
     }).compose(channel -> {
       DiskWriter writer = new DiskWriter(channel, onBytes);
+      this.writer = writer;
       return body.pipe().endOnComplete(false).to(writer)
           .transform(received -> writer.finish().<Void>transform(written -> {
+            this.writer = null;
             if (written.failed()) {
               digest = Sha256.newDigest();
               length = 0;
@@ -125,7 +135,8 @@ final class PartialFile {
     private long queuedBytes;
     /** The first write that failed; later batches are skipped. Touched by the worker only. */
     private volatile IOException failure;
-    private Handler<Void> drainHandler;
+    /** Set while the pipe holds the source back for the disk; read by the stall watch on another thread. */
+    private volatile Handler<Void> drainHandler;
 
     DiskWriter(FileChannel channel, LongConsumer onBytes) {
       this.channel = channel;
