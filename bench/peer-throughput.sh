@@ -8,6 +8,9 @@
 #   - curl downloads it to disk from nginx (sendfile on), the yardstick;
 #   - peer B downloads it from peer A through Shoal (tracker lease, HTTP range-capable GET,
 #     SHA-256 verified on the way, renamed into B's share) and the time runs until B reports done.
+# Each contender's CPU time (user + system, from /proc and getrusage) is recorded too, and how busy
+# the whole machine was: on a shared machine the rates swing with the neighbours' load much more
+# than the CPU seconds a transfer costs.
 # While each peer download runs it samples both peers' RSS from /proc five times a second, and
 # reads their Java heap from the GC log (-Xlog:gc: live heap after each collection), so the table
 # shows whether memory stays flat while gigabytes stream through. Sampling with jstat instead
@@ -142,7 +145,7 @@ for size in "${sizes[@]}"; do
   echo "bench: peer A -> peer B..." >&2
   python3 - "$control_base" "$token" "$sha" "$n" "$a_pid" "$b_pid" \
     "$work/a-$size.gc" "$work/b-$size.gc" "$warm_sha" >"$work/peer-$size" <<'PY'
-import json, re, sys, time, urllib.request
+import json, os, re, sys, time, urllib.request
 base, token, sha, size, a_pid, b_pid, a_gc, b_gc, warm_sha = sys.argv[1:]
 size = int(size)
 
@@ -157,6 +160,18 @@ def rss_mib(pid):
         for line in status:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
+
+def cpu_seconds(pid):
+    """(user, system) CPU time of a process so far (fields 14 and 15 of /proc/PID/stat, in clock ticks)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) / os.sysconf("SC_CLK_TCK"), int(fields[12]) / os.sysconf("SC_CLK_TCK")
+
+def system_cpu():
+    """(busy, idle) seconds of all cores so far, from the first line of /proc/stat."""
+    with open("/proc/stat") as stat:
+        user, nice, system, idle, iowait, irq, softirq, steal = (int(x) / os.sysconf("SC_CLK_TCK") for x in stat.readline().split()[1:9])
+    return user + nice + system + irq + softirq + steal, idle + iowait
 
 def heap_after_gc(log):
     """Live heap (MiB) after each collection so far, from lines like 'Pause Young ... 120M->9M(256M)'."""
@@ -186,6 +201,8 @@ gcs_before = {pid: len(heap_after_gc(log)) for pid, log in gc_logs.items()}
 samples = {a_pid: [], b_pid: []}
 for pid in samples:
     samples[pid].append(rss_mib(pid))
+cpu_before = {pid: cpu_seconds(pid) for pid in samples}
+system_before = system_cpu()
 started = time.monotonic()
 download = call("POST", "/api/v1/downloads", {"sha256": sha})["downloadId"]
 state = {}
@@ -203,6 +220,13 @@ while True:
         sys.exit("the download did not finish in 10 minutes")
     time.sleep(0.05)
 elapsed = time.monotonic() - started
+cpu_split = {pid: [after - before for after, before in zip(cpu_seconds(pid), cpu_before[pid])] for pid in samples}
+cpu = {pid: sum(split) for pid, split in cpu_split.items()}
+busy, idle = (after - before for after, before in zip(system_cpu(), system_before))
+print(f"bench: all cores were {100 * busy / (busy + idle):.0f}% busy during the peer transfer, "
+      f"{busy - cpu[a_pid] - cpu[b_pid]:.1f} CPU s of it outside the two peers", file=sys.stderr)
+print(f"bench: CPU s user + system: B {cpu_split[b_pid][0]:.1f} + {cpu_split[b_pid][1]:.1f}, "
+      f"A {cpu_split[a_pid][0]:.1f} + {cpu_split[a_pid][1]:.1f}", file=sys.stderr)
 if state["state"] != "done":
     sys.exit("the download " + state["state"] + ": " + str(state.get("error")))
 for pid in samples:
@@ -217,7 +241,7 @@ def memory(pid):
                  else f"{before[-1] if before else 0} (no GC)")
     return f"{rss[0]:.0f} → {max(rss):.0f} | {heap_text}"
 
-print(f"{peer_rate}\t{memory(a_pid)} | {memory(b_pid)} | {len(samples[a_pid])} |")
+print(f"{peer_rate}\t{cpu[b_pid]:.1f} / {cpu[a_pid]:.1f}\t{memory(a_pid)} | {memory(b_pid)} | {len(samples[a_pid])} |")
 PY
   cmp -s "$work/source/$file" "$work/dest/$file" || { echo "bench: B's copy of $file differs from A's" >&2; exit 1; }
 
@@ -225,15 +249,31 @@ PY
   rm -f "$work/dest/$file"
   sync
   echo "bench: curl from nginx..." >&2
-  curl_rate="$(curl -sf -o "$work/curl-out/$file" -w '%{speed_download}' "http://127.0.0.1:$nginx_port/$file")"
+  # Prints curl's rate, then its CPU seconds and those of nginx's worker (the only one, see the config).
+  read -r curl_rate curl_cpu < <(python3 - "$work/curl-out/$file" "http://127.0.0.1:$nginx_port/$file" \
+    "$(pgrep -P "$(cat "$work/nginx/nginx.pid")" | head -n 1)" <<'PY'
+import os, resource, subprocess, sys
+out, url, worker = sys.argv[1:]
+def cpu(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+nginx_before = cpu(worker)
+rate = subprocess.run(["curl", "-sf", "-o", out, "-w", "%{speed_download}", url], check=True,
+                      capture_output=True, text=True).stdout
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"bench: curl CPU s user + system: {usage.ru_utime:.1f} + {usage.ru_stime:.1f}", file=sys.stderr)
+print(rate, f"{usage.ru_utime + usage.ru_stime:.1f}/{cpu(worker) - nginx_before:.1f}")
+PY
+  )
   rm -f "$work/curl-out/$file"
   sync
-  python3 - "$size" "$curl_rate" "$work/peer-$size" >>"$work/rows" <<'PY'
+  python3 - "$size" "$curl_rate" "$curl_cpu" "$work/peer-$size" >>"$work/rows" <<'PY'
 import sys
-label, curl, peer_file = sys.argv[1], float(sys.argv[2]), sys.argv[3]
-peer, memory = open(peer_file).read().rstrip("\n").split("\t")
+label, curl, curl_cpu, peer_file = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4]
+peer, peer_cpu, memory = open(peer_file).read().rstrip("\n").split("\t")
 peer = float(peer)
-print(f"| {label} | {curl / 2**20:.0f} | {peer / 2**20:.0f} | {peer / curl:.2f} | {memory}")
+print(f"| {label} | {curl / 2**20:.0f} | {peer / 2**20:.0f} | {peer / curl:.2f} | {curl_cpu.replace('/', ' / ')} | {peer_cpu} | {memory}")
 PY
 
   stop_pid "$a_pid"
@@ -251,9 +291,10 @@ report="$results/peer-throughput-$stamp.md"
   echo "timed from POST /api/v1/downloads until B reports \`done\` (streamed, SHA-256 verified, renamed into"
   echo "its share), after one 64 MiB warm-up transfer between the same two peers. Peers ran with \`$java_opts\`. RSS: MiB before the transfer → peak during it (sampled"
   echo "5 times a second). Heap: live MiB after the last GC before the transfer → most after any GC during it."
+  echo "CPU: seconds of user + system time each process spent on the transfer."
   echo
-  echo "| size | curl←nginx MiB/s | peer B←A MiB/s | ratio | A RSS MiB | A heap MiB | B RSS MiB | B heap MiB | RSS samples |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| size | curl←nginx MiB/s | peer B←A MiB/s | ratio | CPU s curl / nginx | CPU s B / A | A RSS MiB | A heap MiB | B RSS MiB | B heap MiB | RSS samples |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   cat "$work/rows"
 } | tee "$report"
 echo >&2

@@ -35,6 +35,11 @@ import shoal.peer.tracker.TrackerClient.Lease;
  * and resumes with a {@code Range} from the bytes already on disk. Data that does not hash to the
  * requested SHA-256 is thrown away and fetched again elsewhere. Verified, the file is renamed into
  * the target folder in one step and the last transfer is reported complete.
+ *
+ * <p>A source has stalled when no byte arrived for the stall timeout while this side was ready
+ * for more. The HTTP client's own idle timeout cannot tell: it also runs while the download
+ * itself holds the source back because the disk is behind (a slow disk, or a busy machine),
+ * and then broke off healthy transfers.
  */
 public final class Download {
 
@@ -76,12 +81,17 @@ public final class Download {
   private volatile Path savedAs;
   private volatile boolean cancelled;
   private volatile HttpClientRequest request;
+  /** Set when this side broke off a silent source, so the failure that follows is told as a stall. */
+  private volatile boolean stalled;
   private volatile Lease lease;
   private PartialFile partial;
   private long tickerId = -1;
   private long lastTickBytes;
   private long ticks;
   private long lastPublishedBytes = -1;
+  private HttpClientRequest watchedRequest;
+  private long watchedBytes;
+  private long quietSince;
 
   Download(Downloads owner, Lease first) {
     this.owner = owner;
@@ -184,6 +194,7 @@ public final class Download {
       return;
     }
     lease = current;
+    stalled = false;
     Source source = new Source(current.sourcePeerId(), current.sourceName(), new AtomicLong());
     sources.add(source);
     state = State.RUNNING;
@@ -200,8 +211,7 @@ public final class Download {
     }
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.GET)
-        .setAbsoluteURI(stripSlash(current.sourceAddress()) + "/files/" + sha256)
-        .setIdleTimeout(owner.settings.stallTimeout().toMillis());
+        .setAbsoluteURI(stripSlash(current.sourceAddress()) + "/files/" + sha256);
     if (offset > 0) {
       options.putHeader("Range", "bytes=" + offset + "-").putHeader("If-Range", "\"" + sha256 + "\"");
     }
@@ -283,6 +293,7 @@ public final class Download {
       finishCancelled(current);
       return;
     }
+    request = null;
     String reason = describe(failure);
     LOG.warn("downloading {} from {} failed: {}", name, source.name(), reason);
     failures.add(source.name() + " (" + reason + ")");
@@ -298,7 +309,7 @@ public final class Download {
   }
 
   private String describe(Throwable failure) {
-    if (failure instanceof TimeoutException) {
+    if (stalled || failure instanceof TimeoutException) {
       return "it sent nothing for " + owner.settings.stallTimeout().toSeconds() + " s";
     }
     String message = failure.getMessage();
@@ -328,9 +339,10 @@ public final class Download {
     });
   }
 
-  /** Four times a second: the speed, a progress event when bytes moved, and once a second the tracker. */
+  /** Four times a second: the speed, a progress event when bytes moved, stalls, and once a second the tracker. */
   private void tick() {
     long bytes = bytes();
+    watchForStall(bytes);
     speed = (speed + (bytes - lastTickBytes) * 1000 / TICK_MILLIS) / 2;
     lastTickBytes = bytes;
     if (bytes != lastPublishedBytes) {
@@ -342,6 +354,26 @@ public final class Download {
       long fromSource = sources.isEmpty() ? 0 : sources.get(sources.size() - 1).bytes().get();
       owner.session.call(peer -> owner.tracker.reportProgress(peer, current.transferId(), Math.min(fromSource, size)))
           .onFailure(e -> LOG.debug("could not report progress: {}", e.getMessage()));
+    }
+  }
+
+  /**
+   * Breaks off the current request once its source has sent nothing for the stall timeout; time
+   * spent waiting for the disk (the source paused by backpressure) does not count.
+   */
+  private void watchForStall(long bytes) {
+    HttpClientRequest current = request;
+    PartialFile file = partial;
+    long now = System.nanoTime();
+    if (current == null || current != watchedRequest || bytes != watchedBytes || state != State.RUNNING
+        || file == null || file.waitingForDisk()) {
+      watchedRequest = current;
+      watchedBytes = bytes;
+      quietSince = now;
+    } else if (now - quietSince >= owner.settings.stallTimeout().toNanos()) {
+      stalled = true;
+      watchedRequest = null;
+      current.reset(0, new TimeoutException("no data for " + owner.settings.stallTimeout().toMillis() + " ms"));
     }
   }
 
