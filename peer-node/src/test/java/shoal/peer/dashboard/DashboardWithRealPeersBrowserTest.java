@@ -79,11 +79,12 @@ class DashboardWithRealPeersBrowserTest {
     browser.waitFor(Duration.ofSeconds(5), d -> browser.text("#stat-active").equals("1"));
     List<Integer> seen = new ArrayList<>();
     browser.waitFor(Duration.ofSeconds(20), d -> {
+      boolean completed = browser.text("#transfers").contains("completed");
       String value = browser.attribute("#transfers [role=progressbar]", "aria-valuenow");
       if (value != null && (seen.isEmpty() || seen.get(seen.size() - 1) != Integer.parseInt(value))) {
         seen.add(Integer.parseInt(value));
       }
-      return browser.text("#transfers").contains("completed");
+      return completed;
     });
 
     assertThat(seen).as("progress values the bar showed").hasSizeGreaterThanOrEqualTo(3).isSorted();
