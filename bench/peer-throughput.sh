@@ -33,9 +33,12 @@ sizes=("$@")
 for tool in nginx curl python3; do
   command -v "$tool" >/dev/null || { echo "bench: '$tool' is missing (nginx: apt-get install -y nginx)" >&2; exit 1; }
 done
-if [[ ! -f "$tracker_jar" || ! -f "$peer_jar" ]]; then
+# Build when a jar is missing or older than the sources, so the run measures the code as it is.
+if [[ ! -f "$tracker_jar" || ! -f "$peer_jar" ]] || [[ -n "$(find common/src/main backend/src/main peer-node/src/main db \
+      webui/src pom.xml common/pom.xml backend/pom.xml peer-node/pom.xml -newer "$peer_jar" -type f 2>/dev/null | head -n 1)" ]]; then
   echo "bench: building the jars..." >&2
-  mvn -B -q -o -DskipTests package -pl common,backend,peer-node >&2 || mvn -B -q -DskipTests package -pl common,backend,peer-node >&2
+  mvn -B -q -o -DskipTests package -pl common,webui,backend,peer-node >&2 \
+    || mvn -B -q -DskipTests package -pl common,webui,backend,peer-node >&2
 fi
 mkdir -p "$results"
 
