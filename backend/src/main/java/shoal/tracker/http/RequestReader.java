@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import shoal.common.http.ApiError;
+import shoal.common.http.BearerToken;
 import shoal.tracker.registry.FileEntry;
 import shoal.tracker.registry.PeerRegistry;
 
@@ -205,12 +206,7 @@ final class RequestReader {
 
   /** The bearer token, or null when the request carries none (the registry answers 401 then). */
   static String bearerToken(RoutingContext ctx) {
-    String header = ctx.request().getHeader("Authorization");
-    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
-    }
-    String token = header.substring(7).trim();
-    return token.isEmpty() ? null : token;
+    return BearerToken.from(ctx.request().getHeader("Authorization"));
   }
 
   private static String firstLine(String message) {

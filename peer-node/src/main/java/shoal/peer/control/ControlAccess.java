@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Set;
 import shoal.common.http.ApiError;
+import shoal.common.http.BearerToken;
 
 /**
  * Who may use the control port: a request without the token ({@code Authorization: Bearer} or
@@ -51,7 +52,7 @@ final class ControlAccess implements Handler<RoutingContext> {
     if (origin != null && !isOwnOrigin(origin, controlPort)) {
       throw ApiError.forbidden("The control port only answers its own page, not " + origin + ".");
     }
-    String presented = bearer(headers.get(HttpHeaders.AUTHORIZATION));
+    String presented = BearerToken.from(headers.get(HttpHeaders.AUTHORIZATION));
     if (presented == null) {
       presented = params.get("token");
     }
@@ -69,14 +70,6 @@ final class ControlAccess implements Handler<RoutingContext> {
     } catch (Exception e) {
       return false;
     }
-  }
-
-  private static String bearer(String header) {
-    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
-    }
-    String value = header.substring(7).trim();
-    return value.isEmpty() ? null : value;
   }
 
   private static MultiMap queryParams(String query) {
