@@ -2,7 +2,6 @@ package shoal.peer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -13,11 +12,10 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import shoal.peer.share.Sha256;
 import shoal.peer.share.SharedFile;
@@ -32,17 +30,9 @@ class CorruptHolderTest {
 
   private static final long SIZE = 16L << 20;
 
-  private PeerNetwork network;
+  @RegisterExtension
+  final PeerNetwork network = PeerNetwork.perTest();
 
-  @BeforeEach
-  void startTracker(Vertx vertx) {
-    network = PeerNetwork.start(vertx);
-  }
-
-  @AfterEach
-  void stop() {
-    network.close();
-  }
 
   @Test
   @DisplayName("Corrupted data is discarded and reported, and the download completes from an honest holder")

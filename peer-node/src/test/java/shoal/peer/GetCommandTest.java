@@ -3,7 +3,6 @@ package shoal.peer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -11,11 +10,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import shoal.peer.share.Sha256;
@@ -31,17 +29,9 @@ class GetCommandTest {
   /** One progress line: percent, bytes of size, rate and ETA, e.g. {@code 33%  2.0 MiB of 6.0 MiB  2.0 MiB/s  ETA 0:02}. */
   private static final Pattern PROGRESS = Pattern.compile("(\\d{1,3})%  \\S+ \\S+ of 6\\.0 MiB  \\S+ \\S+/s  ETA \\S+");
 
-  private PeerNetwork network;
+  @RegisterExtension
+  final PeerNetwork network = PeerNetwork.perTest();
 
-  @BeforeEach
-  void startTracker(Vertx vertx) {
-    network = PeerNetwork.start(vertx);
-  }
-
-  @AfterEach
-  void stop() {
-    network.close();
-  }
 
   @Test
   @DisplayName("by name, to a pipe: plain progress lines, then the saved file's line; exit 0 once the SHA-256 is verified")

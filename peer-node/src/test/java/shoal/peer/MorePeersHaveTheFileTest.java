@@ -2,7 +2,6 @@ package shoal.peer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
@@ -11,11 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import shoal.peer.share.Sha256;
 import shoal.peer.testing.Downloading;
@@ -29,17 +27,9 @@ class MorePeersHaveTheFileTest {
 
   private static final long SIZE = 8L << 20;
 
-  private PeerNetwork network;
+  @RegisterExtension
+  final PeerNetwork network = PeerNetwork.perTest();
 
-  @BeforeEach
-  void startTracker(Vertx vertx) {
-    network = PeerNetwork.start(vertx);
-  }
-
-  @AfterEach
-  void stop() {
-    network.close();
-  }
 
   @Test
   @DisplayName("With three holders and six downloaders at once, each holder serves two (least-loaded), as the tracker's transfers show")

@@ -2,7 +2,6 @@ package shoal.peer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
@@ -11,11 +10,10 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import shoal.peer.testing.PeerNetwork;
@@ -29,17 +27,9 @@ class RequestFileNoOneHasTest {
 
   private static final String SORRY = "Sorry, the file you requested is not available. Please try again later.";
 
-  private PeerNetwork network;
+  @RegisterExtension
+  final PeerNetwork network = PeerNetwork.perTest();
 
-  @BeforeEach
-  void startTracker(Vertx vertx) {
-    network = PeerNetwork.start(vertx);
-  }
-
-  @AfterEach
-  void stop() {
-    network.close();
-  }
 
   @Test
   @DisplayName("POST /api/v1/downloads answers 404 not_available with the tracker's message in under a second, leaving nothing on disk")

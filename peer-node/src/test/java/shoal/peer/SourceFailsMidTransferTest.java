@@ -2,7 +2,6 @@ package shoal.peer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -22,11 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -44,17 +42,9 @@ class SourceFailsMidTransferTest {
 
   private static final long SIZE = 32L << 20;
 
-  private PeerNetwork network;
+  @RegisterExtension
+  final PeerNetwork network = PeerNetwork.perTest();
 
-  @BeforeEach
-  void startTracker(Vertx vertx) {
-    network = PeerNetwork.start(vertx);
-  }
-
-  @AfterEach
-  void stop() {
-    network.close();
-  }
 
   @Test
   @DisplayName("When the source is killed mid-transfer the download completes from another holder, identical, fetching only the rest")

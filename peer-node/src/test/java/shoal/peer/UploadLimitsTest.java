@@ -2,7 +2,6 @@ package shoal.peer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.io.InputStream;
 import java.net.URI;
@@ -11,12 +10,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import shoal.peer.testing.PeerNetwork;
 import shoal.peer.testing.TestFiles;
@@ -31,18 +29,10 @@ class UploadLimitsTest {
 
   @TempDir
   Path share;
-  private PeerNetwork network;
+  @RegisterExtension
+  final PeerNetwork network = PeerNetwork.perTest();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  @BeforeEach
-  void startTracker(Vertx vertx) {
-    network = PeerNetwork.start(vertx);
-  }
-
-  @AfterEach
-  void stop() {
-    network.close();
-  }
 
   @Test
   @DisplayName("--upload-limit 1M serves 3 MiB in no less than about 2.5 s")

@@ -8,6 +8,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import shoal.peer.PeerConfig;
 import shoal.peer.PeerNode;
 import shoal.tracker.Tracker;
@@ -20,21 +23,47 @@ import shoal.tracker.testing.TrackerApi;
  * A real tracker on a fresh database and the real peer nodes a test starts against it, all on
  * 127.0.0.1 and port 0; closing it stops every node (leaving the tracker) and then the tracker.
  */
-public final class PeerNetwork implements AutoCloseable {
+public final class PeerNetwork implements AutoCloseable, BeforeEachCallback, AfterEachCallback {
 
-  private final Vertx vertx;
-  private final Tracker tracker;
-  private final TrackerApi api;
+  private final boolean perTest;
   private final List<PeerNode> peers = new CopyOnWriteArrayList<>();
+  private Vertx vertx;
+  private Tracker tracker;
+  private TrackerApi api;
 
-  private PeerNetwork(Vertx vertx, Tracker tracker) {
-    this.vertx = vertx;
-    this.tracker = tracker;
-    this.api = new TrackerApi(vertx, tracker.url());
+  private PeerNetwork(boolean perTest) {
+    this.perTest = perTest;
   }
 
+  /** A network for a whole test class, its clients on the test's Vert.x; close it after the class. */
   public static PeerNetwork start(Vertx vertx) {
-    return new PeerNetwork(vertx, TestTrackers.start(Duration.ofSeconds(1), Duration.ofSeconds(5)));
+    PeerNetwork network = new PeerNetwork(false);
+    network.open(vertx);
+    return network;
+  }
+
+  /**
+   * A fresh network for each test, on a Vert.x of its own:
+   * {@code @RegisterExtension final PeerNetwork network = PeerNetwork.perTest();}
+   */
+  public static PeerNetwork perTest() {
+    return new PeerNetwork(true);
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    open(Vertx.vertx());
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    close();
+  }
+
+  private void open(Vertx clientVertx) {
+    vertx = clientVertx;
+    tracker = TestTrackers.start(Duration.ofSeconds(1), Duration.ofSeconds(5));
+    api = new TrackerApi(vertx, tracker.url());
   }
 
   public String trackerUrl() {
@@ -112,7 +141,11 @@ public final class PeerNetwork implements AutoCloseable {
   @Override
   public void close() {
     peers.parallelStream().forEach(PeerNode::close);
+    peers.clear();
     api.close();
     tracker.close();
+    if (perTest) {
+      TrackerApi.await(vertx.close());
+    }
   }
 }
