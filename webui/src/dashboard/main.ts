@@ -74,8 +74,8 @@ const loadFiles = latestOnly(() => {
   return getJson<FileSummary[]>(`/api/v1/files?limit=50&q=${encodeURIComponent(query)}`);
 }, renderFiles);
 
-function snapshot(): void {
-  Promise.all([loadStats(), loadPeers(), loadTransfers(), loadFiles()]).catch(showTrouble);
+function snapshot(): Promise<void> {
+  return Promise.all([loadStats(), loadPeers(), loadTransfers(), loadFiles()]).then(() => undefined);
 }
 
 const refreshStats = debounce(() => loadStats().catch(showTrouble), 250);
@@ -219,11 +219,13 @@ function connect(): void {
   bus.onerror = () => showConnection('down');
   bus.onclose = () => showConnection('down');
   bus.onopen = () => {
-    showConnection('live');
     bus.registerHandler('shoal.events', (error, message) => {
       if (!error) onEvent(message.body as RegistryEvent);
     });
-    snapshot();
+    // The bridge does not confirm a registration, so a change made while it is on its way would
+    // be in neither the snapshot nor the events: a second snapshot a moment later closes that gap.
+    snapshot().then(() => showConnection('live')).catch(showTrouble);
+    window.setTimeout(() => snapshot().catch(showTrouble), 1000);
   };
 }
 

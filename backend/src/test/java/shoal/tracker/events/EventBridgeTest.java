@@ -49,7 +49,7 @@ class EventBridgeTest {
   @DisplayName("a listener on one tracker hears registry changes made through another tracker on the same database")
   void eventsReachListenersOfEveryTracker(Vertx vertx) throws InterruptedException {
     BridgeSocket socket = BridgeSocket.open(vertx, twin.port());
-    socket.send(new JsonObject().put("type", "register").put("address", "shoal.events"));
+    socket.listenTo("shoal.events");
     TrackerApi api = new TrackerApi(vertx, tracker.url());
 
     Peer peer = api.register("announced", List.of(file(sha("e1"), "e1.txt", 1)));
@@ -89,6 +89,17 @@ class EventBridgeTest {
           .setHost("127.0.0.1").setPort(port).setURI("/eventbus/websocket")));
       socket.handler(frame -> frames.add(frame.toJsonObject()));
       return new BridgeSocket(socket, frames);
+    }
+
+    /**
+     * Registers for {@code address} and returns once the bridge has taken the registration: the
+     * bridge handles a socket's frames in order and does not acknowledge a registration, so a
+     * frame it answers (a refused send) marks the point after which no event can be missed.
+     */
+    void listenTo(String address) throws InterruptedException {
+      send(new JsonObject().put("type", "register").put("address", address));
+      send(new JsonObject().put("type", "send").put("address", address).put("body", new JsonObject()));
+      assertThat(next().getString("body")).isEqualTo("access_denied");
     }
 
     void send(JsonObject frame) {
