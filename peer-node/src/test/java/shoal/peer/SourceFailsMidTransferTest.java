@@ -109,6 +109,89 @@ class SourceFailsMidTransferTest {
     }
   }
 
+  @Test
+  @DisplayName("When the only holder drops the connection half-way, it gets a second chance and the download resumes from it")
+  void onlyHolderGetsASecondChance(@TempDir Path files, @TempDir Path downloading) throws Exception {
+    long size = 2L << 20;
+    String sha256 = TestFiles.random(files.resolve("thesis.pdf"), size, 13);
+    try (DroppingSource dropping = new DroppingSource(files.resolve("thesis.pdf"), size / 2)) {
+      String droppingId = network.tracker().post("/api/v1/peers", null, new JsonObject()
+              .put("name", "dropping")
+              .put("address", "http://127.0.0.1:" + dropping.port())
+              .put("files", new JsonArray(List.of(TrackerApi.file(sha256, "thesis.pdf", size)))))
+          .bodyAsJsonObject().getString("peerId");
+      PeerNode downloader = network.peer("downloader", downloading);
+
+      JsonObject end = Downloading.awaitEnd(network, downloader, Downloading.start(network, downloader, sha256),
+          Duration.ofSeconds(30));
+
+      assertThat(end.getString("state")).as(end.encode()).isEqualTo("done");
+      JsonArray sources = end.getJsonArray("sources");
+      assertThat(sources.stream().map(source -> ((JsonObject) source).getString("peerId")))
+          .containsExactly(droppingId, droppingId);
+      assertThat(sources.getJsonObject(1).getLong("bytes")).as("only the rest").isEqualTo(size / 2);
+      assertThat(Sha256.ofFile(downloading.resolve("thesis.pdf"))).isEqualTo(sha256);
+    }
+  }
+
+  /**
+   * A holder whose first answer breaks off: a 200 head for the whole file, the first
+   * {@code bytesBeforeDrop} bytes, then the connection closes. Later requests get the rest as
+   * HTTP asks for it, {@code Range: bytes=N-} answered 206.
+   */
+  private static final class DroppingSource implements AutoCloseable {
+
+    private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+
+    DroppingSource(Path file, long bytesBeforeDrop) throws IOException {
+      byte[] content = Files.readAllBytes(file);
+      Thread acceptor = new Thread(() -> {
+        boolean first = true;
+        try {
+          while (true) {
+            try (Socket socket = server.accept()) {
+              answer(socket, content, first ? bytesBeforeDrop : -1);
+              first = false;
+            }
+          }
+        } catch (IOException e) {
+          // closed at the end of the test
+        }
+      }, "dropping-source");
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    /** Sends the whole file, or what the Range asks for; only {@code cutAt} bytes of it when not negative. */
+    private static void answer(Socket socket, byte[] content, long cutAt) throws IOException {
+      BufferedReader request = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+      long from = 0;
+      for (String line = request.readLine(); line != null && !line.isEmpty(); line = request.readLine()) {
+        if (line.toLowerCase(java.util.Locale.ROOT).startsWith("range: bytes=")) {
+          from = Long.parseLong(line.substring("range: bytes=".length(), line.indexOf('-')));
+        }
+      }
+      String head = from == 0
+          ? "HTTP/1.1 200 OK\r\nContent-Length: " + content.length + "\r\n\r\n"
+          : "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes " + from + "-" + (content.length - 1) + "/" + content.length
+              + "\r\nContent-Length: " + (content.length - from) + "\r\n\r\n";
+      OutputStream out = socket.getOutputStream();
+      out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+      int end = cutAt < 0 ? content.length : (int) cutAt;
+      out.write(content, (int) from, end - (int) from);
+      out.flush();
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+    }
+  }
+
   /**
    * A holder that reads a request and sends the first {@code bytesBeforeSilence} bytes of the file
    * after a 200 head (nothing at all when negative), then keeps the connection open in silence.

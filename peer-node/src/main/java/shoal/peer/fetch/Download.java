@@ -46,6 +46,8 @@ public final class Download {
   private static final Logger LOG = LoggerFactory.getLogger(Download.class);
   private static final long TICK_MILLIS = 250;
   private static final int TICKS_PER_TRACKER_REPORT = 4;
+  /** Pause before giving the holders that broke off one more chance. */
+  private static final long SECOND_ROUND_DELAY_MILLIS = 1_000;
 
   /** What a download is doing; {@code json()} is the contract's name. */
   public enum State {
@@ -73,6 +75,10 @@ public final class Download {
   private final long size;
   private final List<Source> sources = new CopyOnWriteArrayList<>();
   private final Set<String> excluded = ConcurrentHashMap.newKeySet();
+  /** Holders that sent wrong data: never asked again. */
+  private final Set<String> corrupt = ConcurrentHashMap.newKeySet();
+  /** Whether the holders that only broke off have had their second chance. */
+  private volatile boolean secondRound;
   private final List<String> failures = new CopyOnWriteArrayList<>();
   private final Promise<Download> finished = Promise.promise();
   private volatile State state = State.QUEUED;
@@ -287,7 +293,12 @@ public final class Download {
     }
   }
 
-  /** Reports the failed transfer, excludes its source and carries on with another. */
+  /**
+   * Reports the failed transfer, excludes its source and carries on with another. When no other
+   * holder is left, the holders that only broke off (a closed connection, a stall, an error
+   * status) get one more round, resuming from the bytes on disk: with a single holder, one dropped
+   * connection should not end a download. Holders that sent wrong data are never asked again.
+   */
   private void recover(Lease current, Source source, Throwable failure) {
     if (cancelled) {
       finishCancelled(current);
@@ -299,13 +310,29 @@ public final class Download {
     failures.add(source.name() + " (" + reason + ")");
     reportFailed(current, reason);
     excluded.add(source.peerId());
-    Future<Void> cleanup = failure instanceof CorruptData ? partial.discard() : Future.succeededFuture();
-    cleanup
-        .compose(done -> owner.session.call(peer -> owner.tracker.startTransfer(peer, sha256, excluded)))
+    Future<Void> cleanup = Future.succeededFuture();
+    if (failure instanceof CorruptData) {
+      corrupt.add(source.peerId());
+      cleanup = partial.discard();
+    }
+    cleanup.onComplete(done -> askForAnotherSource());
+  }
+
+  private void askForAnotherSource() {
+    owner.session.call(peer -> owner.tracker.startTransfer(peer, sha256, excluded))
         .onSuccess(this::attempt)
-        .onFailure(e -> finish(State.FAILED, e instanceof ApiError apiError && "not_available".equals(apiError.code())
-            ? "Every peer holding " + name + " failed: " + String.join("; ", failures) + "."
-            : "No other source for " + name + " could be found: " + e.getMessage()));
+        .onFailure(e -> {
+          boolean nobodyElse = e instanceof ApiError apiError && "not_available".equals(apiError.code());
+          if (nobodyElse && !secondRound && excluded.size() > corrupt.size()) {
+            secondRound = true;
+            excluded.retainAll(corrupt);
+            owner.vertx.setTimer(SECOND_ROUND_DELAY_MILLIS, id -> askForAnotherSource());
+            return;
+          }
+          finish(State.FAILED, nobodyElse
+              ? "Every peer holding " + name + " failed: " + String.join("; ", failures) + "."
+              : "No other source for " + name + " could be found: " + e.getMessage());
+        });
   }
 
   private String describe(Throwable failure) {
