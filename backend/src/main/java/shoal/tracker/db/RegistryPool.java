@@ -7,12 +7,23 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.util.concurrent.TimeUnit;
 
-/** The reactive connection pool to the registry, one per tracker process, shared by its verticles. */
+/**
+ * The reactive connection pools to the registry, one of each per tracker process, shared by its
+ * verticles. Writes that lock rows can queue behind each other on a busy holder and keep their
+ * connections meanwhile; reads (lookups, searches, the "not available" check) have a pool of their
+ * own, so they are answered at once whatever the writers are waiting for.
+ */
 public final class RegistryPool {
 
   private static final String NAME = "shoal-registry";
+  private static final String READS_NAME = "shoal-registry-reads";
 
   private RegistryPool() {}
+
+  /** The pool for reads that take no locks. */
+  public static Pool createForReads(Vertx vertx, DatabaseUrl url) {
+    return build(vertx, url, READS_NAME, 8);
+  }
 
   /**
    * The process's pool; verticle instances calling this share one, which closes with the last of
@@ -20,11 +31,15 @@ public final class RegistryPool {
    * it fails (503) instead of hanging.
    */
   public static Pool create(Vertx vertx, DatabaseUrl url) {
+    return build(vertx, url, NAME, 16);
+  }
+
+  private static Pool build(Vertx vertx, DatabaseUrl url, String name, int size) {
     return PgBuilder.pool()
         .with(new PoolOptions()
             .setShared(true)
-            .setName(NAME)
-            .setMaxSize(16)
+            .setName(name)
+            .setMaxSize(size)
             .setConnectionTimeout(5)
             .setConnectionTimeoutUnit(TimeUnit.SECONDS))
         .with(new NetClientOptions().setConnectTimeout(5_000))

@@ -51,12 +51,14 @@ public final class TrackerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     TrackerConfig config = TrackerConfig.fromJson(config());
-    Pool pool = RegistryPool.create(vertx, DatabaseUrl.parse(config.dbUrl()));
+    DatabaseUrl database = DatabaseUrl.parse(config.dbUrl());
+    Pool pool = RegistryPool.create(vertx, database);
+    Pool reads = RegistryPool.createForReads(vertx, database);
     RegistryEvents events = new RegistryEvents(pool);
     PeerRegistry peers = new PeerRegistry(pool, events, config.peerTtl());
     peerApi = new PeerApi(peers, config.heartbeat(), config.peerTtl());
-    fileApi = new FileApi(new FileCatalog(pool));
-    transferApi = new TransferApi(new TransferLedger(pool, peers, events));
+    fileApi = new FileApi(new FileCatalog(reads));
+    transferApi = new TransferApi(new TransferLedger(pool, reads, peers, events));
     opsApi = new OpsApi(pool);
     server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true));
     return server.requestHandler(router()).listen(config.port(), config.host());

@@ -148,10 +148,6 @@ public final class PeerRegistry {
   }
 
   /** The live peer {@code token} belongs to; 401 when there is no token or no such peer. */
-  public Future<PeerIdentity> identify(String token) {
-    return identify(pool, token);
-  }
-
   Future<PeerIdentity> identify(SqlClient client, String token) {
     if (token == null) {
       return Future.failedFuture(PeerTokens.missing());

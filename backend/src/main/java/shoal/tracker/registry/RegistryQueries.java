@@ -142,10 +142,13 @@ final class RegistryQueries {
       ORDER BY f.name, f.sha256
       LIMIT $2 OFFSET $3""";
 
+  /** The file's catalogue name and size, with each live holder. */
   static final String FILE_HOLDERS = """
-      SELECT p.peer_id, p.name AS peer_name, p.address, h.name, h.size,
+      SELECT p.peer_id, p.name AS peer_name, p.address, f.name, f.size,
         {active_uploads} AS active_uploads
-      FROM holdings h JOIN peers p ON p.peer_id = h.peer_id AND p.expires_at > now()
+      FROM holdings h
+      JOIN peers p ON p.peer_id = h.peer_id AND p.expires_at > now()
+      JOIN files f ON f.sha256 = h.sha256
       WHERE h.sha256 = $1
       ORDER BY active_uploads, p.name, p.peer_id"""
       .replace("{active_uploads}", ACTIVE_UPLOADS);
@@ -158,6 +161,13 @@ final class RegistryQueries {
    * added. {@code FOR NO KEY UPDATE} leaves the foreign-key checks of other transactions (which
    * take {@code FOR KEY SHARE}) unblocked, and a request with no candidate locks nothing at all.
    */
+  static final String ANY_CANDIDATE = """
+      SELECT EXISTS (
+        SELECT 1 FROM holdings h JOIN peers p ON p.peer_id = h.peer_id
+        WHERE h.sha256 = $1 AND p.expires_at > now() AND p.peer_id <> $2 AND NOT (p.peer_id = ANY($3::uuid[]))
+      ) AS found""";
+
+  /** The same candidates as {@link #ANY_CANDIDATE}, locked. */
   static final String LOCK_CANDIDATES = """
       SELECT p.peer_id FROM holdings h JOIN peers p ON p.peer_id = h.peer_id
       WHERE h.sha256 = $1 AND p.expires_at > now() AND p.peer_id <> $2 AND NOT (p.peer_id = ANY($3::uuid[]))

@@ -24,11 +24,14 @@ import shoal.tracker.events.RegistryEvents;
 public final class TransferLedger {
 
   private final Pool pool;
+  private final Pool reads;
   private final PeerRegistry peers;
   private final RegistryEvents events;
 
-  public TransferLedger(Pool pool, PeerRegistry peers, RegistryEvents events) {
+  /** @param reads the pool for lock-free reads (see {@code RegistryPool}) */
+  public TransferLedger(Pool pool, Pool reads, PeerRegistry peers, RegistryEvents events) {
     this.pool = pool;
+    this.reads = reads;
     this.peers = peers;
     this.events = events;
   }
@@ -38,24 +41,34 @@ public final class TransferLedger {
    * holder other than it and {@code excluded}; 404 {@code not_available} at once when there is none.
    */
   public Future<TransferLease> start(String token, String sha256, Collection<UUID> excluded) {
-    return pool
-        .withTransaction(tx -> peers.identify(tx, token).compose(downloader ->
-            LeastLoadedBalancer.choose(tx, sha256, downloader.peerId(), excluded).compose(choice -> {
-              if (choice.isEmpty()) {
-                return Future.failedFuture(FileCatalog.notAvailable());
-              }
-              Holder source = choice.get().holder();
-              UUID transferId = UUID.randomUUID();
-              return tx.preparedQuery(INSERT_TRANSFER)
-                  .execute(Tuple.tuple(List.of(transferId, sha256, choice.get().fileName(), choice.get().size(),
-                      source.peerId(), source.name(), downloader.peerId(), downloader.name())))
-                  .map(rows -> new TransferLease(
-                      new Transfer(transferId, sha256, choice.get().fileName(), choice.get().size(),
-                          source.peerId(), source.name(), downloader.peerId(), downloader.name(), 0,
-                          Transfer.ACTIVE, null, rows.iterator().next().getOffsetDateTime("started_at").toInstant()),
-                      source));
-            })))
+    UUID[] excludedIds = excluded.toArray(UUID[]::new);
+    // Who asks, and whether anybody else holds the file, are read without locks on the read pool:
+    // "not available" never waits behind transfers queueing for a busy holder.
+    return peers.identify(reads, token).compose(downloader ->
+        reads.preparedQuery(ANY_CANDIDATE).execute(Tuple.of(sha256, downloader.peerId(), excludedIds)).compose(found ->
+            found.iterator().next().getBoolean("found")
+                ? lease(downloader, sha256, excluded)
+                : Future.<TransferLease>failedFuture(FileCatalog.notAvailable())))
         .onSuccess(lease -> events.publish(RegistryEvents.TRANSFER_STARTED, lease.transfer().toJson()));
+  }
+
+  private Future<TransferLease> lease(PeerRegistry.PeerIdentity downloader, String sha256, Collection<UUID> excluded) {
+    return pool.withTransaction(tx ->
+        LeastLoadedBalancer.choose(tx, sha256, downloader.peerId(), excluded).compose(choice -> {
+          if (choice.isEmpty()) {
+            return Future.failedFuture(FileCatalog.notAvailable());
+          }
+          Holder source = choice.get().holder();
+          UUID transferId = UUID.randomUUID();
+          return tx.preparedQuery(INSERT_TRANSFER)
+              .execute(Tuple.tuple(List.of(transferId, sha256, choice.get().fileName(), choice.get().size(),
+                  source.peerId(), source.name(), downloader.peerId(), downloader.name())))
+              .map(rows -> new TransferLease(
+                  new Transfer(transferId, sha256, choice.get().fileName(), choice.get().size(),
+                      source.peerId(), source.name(), downloader.peerId(), downloader.name(), 0,
+                      Transfer.ACTIVE, null, rows.iterator().next().getOffsetDateTime("started_at").toInstant()),
+                  source));
+        }));
   }
 
   public Future<Void> progress(UUID transferId, String token, long bytes) {
