@@ -46,8 +46,11 @@ public final class Downloads {
     // Body chunks as large as a socket read (Netty reads up to 64 KiB at a time) rather than the
     // default 8 KiB slices: each chunk costs a copy into a buffer of its own and a trip through the
     // pipe to the disk writer, so fewer, larger chunks leave more CPU for hashing and writing.
-    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setConnectTimeout(5_000)
-            .setMaxChunkSize(BODY_CHUNK_BYTES),
+    // Keep-alive matters beyond saving handshakes: with "Connection: close" the source hangs up
+    // as soon as it has sent the body, and a response this side is still holding back (the disk
+    // being behind) then fails as "Connection was closed" with its last bytes undelivered.
+    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setKeepAliveTimeout(10)
+            .setConnectTimeout(5_000).setMaxChunkSize(BODY_CHUNK_BYTES),
         new PoolOptions().setHttp1MaxSize(16));
   }
 
