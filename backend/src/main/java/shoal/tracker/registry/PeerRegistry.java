@@ -8,7 +8,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
@@ -147,18 +146,8 @@ public final class PeerRegistry {
     });
   }
 
-  /** The live peer {@code token} belongs to; 401 when there is no token or no such peer. */
-  Future<PeerIdentity> identify(SqlClient client, String token) {
-    if (token == null) {
-      return Future.failedFuture(PeerTokens.missing());
-    }
-    return client.preparedQuery(LIVE_PEER_BY_TOKEN_HASH).execute(Tuple.of(PeerTokens.hash(token))).map(rows -> {
-      if (rows.size() == 0) {
-        throw ApiError.unauthorized("This token belongs to no registered peer; register again.");
-      }
-      Row row = rows.iterator().next();
-      return new PeerIdentity(row.getUUID("peer_id"), row.getString("name"));
-    });
+  static ApiError unregisteredToken() {
+    return ApiError.unauthorized("This token belongs to no registered peer; register again.");
   }
 
   public Future<List<PeerSummary>> list(int limit, int offset) {

@@ -42,9 +42,6 @@ final class RegistryQueries {
   static final String LIVE_PEER_TOKEN_HASH =
       "SELECT token_hash FROM peers WHERE peer_id = $1 AND expires_at > now()";
 
-  static final String LIVE_PEER_BY_TOKEN_HASH =
-      "SELECT peer_id, name FROM peers WHERE token_hash = $1 AND expires_at > now()";
-
   static final String HEARTBEAT = """
       UPDATE peers SET last_seen = now(), expires_at = now() + make_interval(secs => $2)
       WHERE peer_id = $1 AND expires_at > now()""";
@@ -161,13 +158,18 @@ final class RegistryQueries {
    * added. {@code FOR NO KEY UPDATE} leaves the foreign-key checks of other transactions (which
    * take {@code FOR KEY SHARE}) unblocked, and a request with no candidate locks nothing at all.
    */
-  static final String ANY_CANDIDATE = """
-      SELECT EXISTS (
+  /**
+   * The peer a token belongs to, and whether any live holder other than it and {@code $3} has
+   * {@code $2}: one lock-free read that answers "not available" without touching the write pool.
+   */
+  static final String DOWNLOADER_AND_ANY_CANDIDATE = """
+      SELECT d.peer_id, d.name, EXISTS (
         SELECT 1 FROM holdings h JOIN peers p ON p.peer_id = h.peer_id
-        WHERE h.sha256 = $1 AND p.expires_at > now() AND p.peer_id <> $2 AND NOT (p.peer_id = ANY($3::uuid[]))
-      ) AS found""";
+        WHERE h.sha256 = $2 AND p.expires_at > now() AND p.peer_id <> d.peer_id AND NOT (p.peer_id = ANY($3::uuid[]))
+      ) AS found
+      FROM peers d WHERE d.token_hash = $1 AND d.expires_at > now()""";
 
-  /** The same candidates as {@link #ANY_CANDIDATE}, locked. */
+  /** The candidates {@link #DOWNLOADER_AND_ANY_CANDIDATE} looks for, locked. */
   static final String LOCK_CANDIDATES = """
       SELECT p.peer_id FROM holdings h JOIN peers p ON p.peer_id = h.peer_id
       WHERE h.sha256 = $1 AND p.expires_at > now() AND p.peer_id <> $2 AND NOT (p.peer_id = ANY($3::uuid[]))

@@ -41,14 +41,22 @@ public final class TransferLedger {
    * holder other than it and {@code excluded}; 404 {@code not_available} at once when there is none.
    */
   public Future<TransferLease> start(String token, String sha256, Collection<UUID> excluded) {
-    UUID[] excludedIds = excluded.toArray(UUID[]::new);
+    if (token == null) {
+      return Future.failedFuture(PeerTokens.missing());
+    }
     // Who asks, and whether anybody else holds the file, are read without locks on the read pool:
     // "not available" never waits behind transfers queueing for a busy holder.
-    return peers.identify(reads, token).compose(downloader ->
-        reads.preparedQuery(ANY_CANDIDATE).execute(Tuple.of(sha256, downloader.peerId(), excludedIds)).compose(found ->
-            found.iterator().next().getBoolean("found")
-                ? lease(downloader, sha256, excluded)
-                : Future.<TransferLease>failedFuture(FileCatalog.notAvailable())))
+    return reads.preparedQuery(DOWNLOADER_AND_ANY_CANDIDATE)
+        .execute(Tuple.of(PeerTokens.hash(token), sha256, excluded.toArray(UUID[]::new)))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.failedFuture(PeerRegistry.unregisteredToken());
+          }
+          Row row = rows.iterator().next();
+          return row.getBoolean("found")
+              ? lease(new PeerRegistry.PeerIdentity(row.getUUID("peer_id"), row.getString("name")), sha256, excluded)
+              : Future.<TransferLease>failedFuture(FileCatalog.notAvailable());
+        })
         .onSuccess(lease -> events.publish(RegistryEvents.TRANSFER_STARTED, lease.transfer().toJson()));
   }
 
