@@ -36,10 +36,6 @@ public record TrackerConfig(
     return new TrackerConfig(host, port, url, dataDir, heartbeat, peerTtl);
   }
 
-  public TrackerConfig withPort(int newPort) {
-    return new TrackerConfig(host, newPort, dbUrl, dataDir, heartbeat, peerTtl);
-  }
-
   public JsonObject toJson() {
     return new JsonObject()
         .put("host", host)

@@ -5,7 +5,6 @@ import static shoal.tracker.registry.RegistryQueries.*;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
@@ -23,8 +22,6 @@ public final class PeerRegistry {
 
   /** Expired peers removed per {@link #removeExpired()} call; keeps each transaction short. */
   static final int EXPIRY_BATCH = 500;
-
-  private static final String FOREIGN_KEY_VIOLATION = "23503";
 
   private final Pool pool;
   private final RegistryEvents events;
@@ -61,17 +58,19 @@ public final class PeerRegistry {
     return changeFiles(peerId, conn -> upsertHoldings(conn, peerId, files));
   }
 
+  /**
+   * Applies {@code change} to the peer's holdings with the peer locked (a departure of the same
+   * peer waits, or has already made it unknown), and announces the new count.
+   */
   private Future<Void> changeFiles(UUID peerId, Function<SqlConnection, Future<Void>> change) {
-    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_PEERS_TO_WRITE)
+    return pool
+        .withTransaction(conn -> conn.preparedQuery(LOCK_PEERS_TO_WRITE)
             .execute(Tuple.tuple().addArrayOfUUID(new UUID[] {peerId}))
-            .compose(locked -> locked.size() == 0 ? Future.failedFuture(unknownPeer()) : change.apply(conn)))
-        .recover(failure -> Future.failedFuture(peerGoneIfForeignKey(failure)))
-        .compose(done -> pool.preparedQuery(GET_PEER).execute(Tuple.of(peerId)))
+            .compose(locked -> locked.size() == 0 ? Future.failedFuture(unknownPeer()) : change.apply(conn))
+            .compose(changed -> conn.preparedQuery(COUNT_HOLDINGS).execute(Tuple.of(peerId))))
         .map(rows -> {
-          if (rows.size() > 0) {
-            events.publish(RegistryEvents.FILES_CHANGED, new JsonObject()
-                .put("peerId", peerId.toString()).put("files", rows.iterator().next().getLong("files")));
-          }
+          events.publish(RegistryEvents.FILES_CHANGED, new JsonObject()
+              .put("peerId", peerId.toString()).put("files", rows.iterator().next().getLong("files")));
           return null;
         });
   }
@@ -190,14 +189,6 @@ public final class PeerRegistry {
       sizes[i] = files.get(i).size();
     }
     return conn.preparedQuery(UPSERT_HOLDINGS).execute(Tuple.of(peerId, hashes, names, sizes)).mapEmpty();
-  }
-
-  /** A holdings write that lost the race against the peer's departure. */
-  private static Throwable peerGoneIfForeignKey(Throwable failure) {
-    if (failure instanceof PgException pg && FOREIGN_KEY_VIOLATION.equals(pg.getSqlState())) {
-      return unknownPeer();
-    }
-    return failure;
   }
 
   private static PeerSummary peerSummary(Row row) {

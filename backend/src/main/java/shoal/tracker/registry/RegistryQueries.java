@@ -39,6 +39,8 @@ final class RegistryQueries {
 
   static final String DELETE_HOLDINGS = "DELETE FROM holdings WHERE peer_id = $1";
 
+  static final String COUNT_HOLDINGS = "SELECT count(*) AS files FROM holdings WHERE peer_id = $1";
+
   static final String LIVE_PEER_TOKEN_HASH =
       "SELECT token_hash FROM peers WHERE peer_id = $1 AND expires_at > now()";
 
@@ -242,6 +244,4 @@ final class RegistryQueries {
         (SELECT count(*) FROM transfers WHERE state = 'active') AS active_transfers,
         (SELECT count(*) FROM transfers WHERE state = 'completed') AS completed_transfers,
         (SELECT coalesce(sum(bytes), 0) FROM transfers) AS bytes_transferred""";
-
-  static final String PING = "SELECT 1";
 }
