@@ -11,20 +11,17 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import shoal.tracker.Tracker;
-import shoal.tracker.testing.TestTrackers;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import shoal.tracker.testing.TrackerExtension;
 import shoal.tracker.testing.TrackerApi;
 import shoal.tracker.testing.TrackerApi.Peer;
 
@@ -34,28 +31,17 @@ import shoal.tracker.testing.TrackerApi.Peer;
 @DisplayName("More than one peer has the requested file")
 class LoadBalancingTest {
 
-  private static Tracker tracker;
-  /** A second tracker process on the same database, as when scaling out. */
-  private static Tracker twin;
+  /** Two tracker processes on one database, as when scaling out. */
+  @RegisterExtension
+  static final TrackerExtension trackers = TrackerExtension.withTwin();
+
   private TrackerApi api;
   private TrackerApi twinApi;
 
-  @BeforeAll
-  static void startTrackers() {
-    tracker = TestTrackers.start();
-    twin = TestTrackers.startOn(tracker.config().dbUrl(), Duration.ofSeconds(10), Duration.ofSeconds(30));
-  }
-
-  @AfterAll
-  static void stopTrackers() {
-    twin.close();
-    tracker.close();
-  }
-
   @BeforeEach
   void connect(Vertx vertx) {
-    api = new TrackerApi(vertx, tracker.url());
-    twinApi = new TrackerApi(vertx, twin.url());
+    api = trackers.api(vertx);
+    twinApi = new TrackerApi(vertx, trackers.twin().url());
   }
 
   @Test

@@ -9,18 +9,15 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import shoal.tracker.Tracker;
-import shoal.tracker.testing.TestTrackers;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import shoal.tracker.testing.TrackerExtension;
 import shoal.tracker.testing.TrackerApi;
 import shoal.tracker.testing.TrackerApi.Peer;
 
@@ -30,27 +27,16 @@ import shoal.tracker.testing.TrackerApi.Peer;
 @DisplayName("The event-bus bridge")
 class EventBridgeTest {
 
-  private static Tracker tracker;
-  private static Tracker twin;
-
-  @BeforeAll
-  static void startTrackers() {
-    tracker = TestTrackers.start();
-    twin = TestTrackers.startOn(tracker.config().dbUrl(), Duration.ofSeconds(10), Duration.ofSeconds(30));
-  }
-
-  @AfterAll
-  static void stopTrackers() {
-    twin.close();
-    tracker.close();
-  }
+  /** Two tracker processes on one database, as when scaling out. */
+  @RegisterExtension
+  static final TrackerExtension trackers = TrackerExtension.withTwin();
 
   @Test
   @DisplayName("a listener on one tracker hears registry changes made through another tracker on the same database")
   void eventsReachListenersOfEveryTracker(Vertx vertx) throws InterruptedException {
-    BridgeSocket socket = BridgeSocket.open(vertx, twin.port());
+    BridgeSocket socket = BridgeSocket.open(vertx, trackers.twin().port());
     socket.listenTo("shoal.events");
-    TrackerApi api = new TrackerApi(vertx, tracker.url());
+    TrackerApi api = trackers.api(vertx);
 
     Peer peer = api.register("announced", List.of(file(sha("e1"), "e1.txt", 1)));
     JsonObject joined = socket.nextEvent("peer.joined");
@@ -65,7 +51,7 @@ class EventBridgeTest {
   @Test
   @DisplayName("the bridge refuses inbound messages and any address other than shoal.events")
   void inboundAndOtherAddressesAreRefused(Vertx vertx) throws InterruptedException {
-    BridgeSocket socket = BridgeSocket.open(vertx, tracker.port());
+    BridgeSocket socket = BridgeSocket.open(vertx, trackers.tracker().port());
 
     socket.send(new JsonObject().put("type", "send").put("address", "shoal.events").put("body", new JsonObject()));
     JsonObject sendRefused = socket.next();
