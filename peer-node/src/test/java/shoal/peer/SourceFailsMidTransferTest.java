@@ -120,7 +120,9 @@ class SourceFailsMidTransferTest {
               .put("address", "http://127.0.0.1:" + dropping.port())
               .put("files", new JsonArray(List.of(TrackerApi.file(sha256, "thesis.pdf", size)))))
           .bodyAsJsonObject().getString("peerId");
-      PeerNode downloader = network.peer("downloader", downloading);
+      // The hang-up may reach a response held back for the disk only as silence: a short stall
+      // timeout keeps both rounds well inside the fake holder's TTL (it never heartbeats).
+      PeerNode downloader = network.peer("downloader", downloading, config -> config.withStallTimeout(Duration.ofSeconds(1)));
 
       JsonObject end = Downloading.awaitEnd(network, downloader, Downloading.start(network, downloader, sha256),
           Duration.ofSeconds(30));
