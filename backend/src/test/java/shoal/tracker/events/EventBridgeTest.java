@@ -6,6 +6,7 @@ import static shoal.tracker.testing.TrackerApi.sha;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -34,47 +35,59 @@ class EventBridgeTest {
   @Test
   @DisplayName("a listener on one tracker hears registry changes made through another tracker on the same database")
   void eventsReachListenersOfEveryTracker(Vertx vertx) throws InterruptedException {
-    BridgeSocket socket = BridgeSocket.open(vertx, trackers.twin().port());
-    socket.listenTo("shoal.events");
-    TrackerApi api = trackers.api(vertx);
+    try (BridgeSocket socket = BridgeSocket.open(vertx, trackers.twin().port())) {
+      socket.listenTo("shoal.events");
+      TrackerApi api = trackers.api(vertx);
 
-    Peer peer = api.register("announced", List.of(file(sha("e1"), "e1.txt", 1)));
-    JsonObject joined = socket.nextEvent("peer.joined");
-    api.delete("/api/v1/peers/" + peer.peerId(), peer.token());
-    JsonObject left = socket.nextEvent("peer.left");
+      Peer peer = api.register("announced", List.of(file(sha("e1"), "e1.txt", 1)));
+      JsonObject joined = socket.nextEvent("peer.joined");
+      api.delete("/api/v1/peers/" + peer.peerId(), peer.token());
+      JsonObject left = socket.nextEvent("peer.left");
 
-    assertThat(joined.getString("peerId")).isEqualTo(peer.peerId());
-    assertThat(joined.getString("name")).isEqualTo("announced");
-    assertThat(left.getString("peerId")).isEqualTo(peer.peerId());
+      assertThat(joined.getString("peerId")).isEqualTo(peer.peerId());
+      assertThat(joined.getString("name")).isEqualTo("announced");
+      assertThat(left.getString("peerId")).isEqualTo(peer.peerId());
+    }
   }
 
   @Test
   @DisplayName("the bridge refuses inbound messages and any address other than shoal.events")
   void inboundAndOtherAddressesAreRefused(Vertx vertx) throws InterruptedException {
-    BridgeSocket socket = BridgeSocket.open(vertx, trackers.tracker().port());
+    try (BridgeSocket socket = BridgeSocket.open(vertx, trackers.tracker().port())) {
+      socket.send(new JsonObject().put("type", "send").put("address", "shoal.events").put("body", new JsonObject()));
+      JsonObject sendRefused = socket.next();
+      socket.send(new JsonObject().put("type", "publish").put("address", "shoal.events").put("body", new JsonObject()));
+      JsonObject publishRefused = socket.next();
+      socket.send(new JsonObject().put("type", "register").put("address", "shoal.internal"));
+      JsonObject registerRefused = socket.next();
 
-    socket.send(new JsonObject().put("type", "send").put("address", "shoal.events").put("body", new JsonObject()));
-    JsonObject sendRefused = socket.next();
-    socket.send(new JsonObject().put("type", "publish").put("address", "shoal.events").put("body", new JsonObject()));
-    JsonObject publishRefused = socket.next();
-    socket.send(new JsonObject().put("type", "register").put("address", "shoal.internal"));
-    JsonObject registerRefused = socket.next();
-
-    assertThat(List.of(sendRefused, publishRefused, registerRefused)).allSatisfy(frame -> {
-      assertThat(frame.getString("type")).isEqualTo("err");
-      assertThat(frame.getString("body")).isEqualTo("access_denied");
-    });
+      assertThat(List.of(sendRefused, publishRefused, registerRefused)).allSatisfy(frame -> {
+        assertThat(frame.getString("type")).isEqualTo("err");
+        assertThat(frame.getString("body")).isEqualTo("access_denied");
+      });
+    }
   }
 
-  /** A raw client of the bridge's WebSocket transport, frames in a queue. */
-  private record BridgeSocket(WebSocket socket, LinkedBlockingQueue<JsonObject> frames) {
+  /**
+   * A raw client of the bridge's WebSocket transport, frames in a queue. It holds on to its
+   * {@link WebSocketClient}: Vert.x closes a client, and with it every socket it opened, once the
+   * garbage collector finds the client unreferenced.
+   */
+  private record BridgeSocket(WebSocketClient client, WebSocket socket, LinkedBlockingQueue<JsonObject> frames)
+      implements AutoCloseable {
 
     static BridgeSocket open(Vertx vertx, int port) {
       LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
-      WebSocket socket = TrackerApi.await(vertx.createWebSocketClient().connect(new WebSocketConnectOptions()
+      WebSocketClient client = vertx.createWebSocketClient();
+      WebSocket socket = TrackerApi.await(client.connect(new WebSocketConnectOptions()
           .setHost("127.0.0.1").setPort(port).setURI("/eventbus/websocket")));
       socket.handler(frame -> frames.add(frame.toJsonObject()));
-      return new BridgeSocket(socket, frames);
+      return new BridgeSocket(client, socket, frames);
+    }
+
+    @Override
+    public void close() {
+      TrackerApi.await(client.close());
     }
 
     /**
