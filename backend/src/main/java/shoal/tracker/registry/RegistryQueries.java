@@ -155,12 +155,6 @@ final class RegistryQueries {
   // ---- balancer ----------------------------------------------------------------------------
 
   /**
-   * Locks every live holder the downloader may use, in peer-id order. Concurrent requests that
-   * share a holder take turns from here to commit, so each one sees the uploads the previous one
-   * added. {@code FOR NO KEY UPDATE} leaves the foreign-key checks of other transactions (which
-   * take {@code FOR KEY SHARE}) unblocked, and a request with no candidate locks nothing at all.
-   */
-  /**
    * The peer a token belongs to, and whether any live holder other than it and {@code $3} has
    * {@code $2}: one lock-free read that answers "not available" without touching the write pool.
    */
@@ -171,7 +165,13 @@ final class RegistryQueries {
       ) AS found
       FROM peers d WHERE d.token_hash = $1 AND d.expires_at > now()""";
 
-  /** The candidates {@link #DOWNLOADER_AND_ANY_CANDIDATE} looks for, locked. */
+  /**
+   * Locks every live holder the downloader may use (the candidates
+   * {@link #DOWNLOADER_AND_ANY_CANDIDATE} looks for), in peer-id order. Concurrent requests that
+   * share a holder take turns from here to commit, so each one sees the uploads the previous one
+   * added. {@code FOR NO KEY UPDATE} leaves the foreign-key checks of other transactions (which
+   * take {@code FOR KEY SHARE}) unblocked, and a request with no candidate locks nothing at all.
+   */
   static final String LOCK_CANDIDATES = """
       SELECT p.peer_id FROM holdings h JOIN peers p ON p.peer_id = h.peer_id
       WHERE h.sha256 = $1 AND p.expires_at > now() AND p.peer_id <> $2 AND NOT (p.peer_id = ANY($3::uuid[]))

@@ -17,6 +17,8 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import shoal.peer.share.Sha256;
 
 /**
@@ -34,6 +36,8 @@ import shoal.peer.share.Sha256;
  * a temporary direct buffer anyway, cached per worker thread, so every worker would hold one.)
  */
 final class PartialFile {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PartialFile.class);
 
   private static final int BATCH_BYTES = 1 << 20;
   /**
@@ -97,6 +101,10 @@ final class PartialFile {
       length = 0;
     }
     body.pause();
+    // Vert.x reports a hang-up to a paused response at once, ahead of the bytes and the end it has
+    // already queued, which the pipe below still reads. Until the pipe takes over, note it quietly
+    // rather than have Vert.x log it as an unhandled error; bytes that never came show as a stall.
+    body.exceptionHandler(e -> LOG.debug("{}: the source hung up while the file was opening: {}", path, e.getMessage()));
     long offset = length;
     return vertx.<FileChannel>executeBlocking(() -> {
       FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
