@@ -21,6 +21,8 @@ public final class LivenessSweeper extends VerticleBase {
 
   private PeerRegistry peers;
   private long timerId;
+  /** Whether the last sweep failed; touched on this verticle's event loop only. */
+  private boolean failing;
 
   @Override
   public Future<?> start() {
@@ -37,17 +39,25 @@ public final class LivenessSweeper extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  /** A quarter of the TTL, so a peer is gone at most 1.25 TTL after its last heartbeat. */
+  /**
+   * A quarter of the TTL, and at most a second: an expired peer's unfinished transfers load their
+   * sources until it is removed, so that should follow its TTL closely. A sweep that finds nobody
+   * is one indexed read.
+   */
   static Duration sweepInterval(Duration peerTtl) {
     Duration quarter = peerTtl.dividedBy(4);
     Duration min = Duration.ofMillis(100);
-    Duration max = Duration.ofSeconds(5);
+    Duration max = Duration.ofSeconds(1);
     return quarter.compareTo(min) < 0 ? min : quarter.compareTo(max) > 0 ? max : quarter;
   }
 
   private void sweep() {
     peers.removeExpired().onComplete(
         removed -> {
+          if (failing) {
+            failing = false;
+            LOG.info("expiry sweeps work again");
+          }
           if (removed > 0) {
             LOG.info("removed {} expired peer(s)", removed);
             if (removed == PeerRegistry.EXPIRY_BATCH) {
@@ -55,6 +65,12 @@ public final class LivenessSweeper extends VerticleBase {
             }
           }
         },
-        failure -> LOG.warn("expiry sweep failed, retrying on the next tick: {}", failure.getMessage()));
+        failure -> {
+          // Once per outage, not once a second.
+          if (!failing) {
+            failing = true;
+            LOG.warn("expiry sweep failed, retrying every tick until it works: {}", failure.getMessage());
+          }
+        });
   }
 }

@@ -120,7 +120,8 @@ public final class PeerRegistry {
   private Future<List<JsonObject>> depart(SqlConnection conn, List<UUID> peerIds, String reason) {
     UUID[] ids = peerIds.toArray(UUID[]::new);
     return conn.preparedQuery(LOCK_TRANSFERS_OF_PEERS).execute(Tuple.tuple().addArrayOfUUID(ids))
-        .compose(locked -> conn.preparedQuery(DETACH_TRANSFERS_OF_PEERS).execute(Tuple.of(ids, reason)))
+        .compose(locked -> conn.preparedQuery(RELEASE_UPLOADS_TO_PEERS).execute(Tuple.tuple().addArrayOfUUID(ids)))
+        .compose(released -> conn.preparedQuery(DETACH_TRANSFERS_OF_PEERS).execute(Tuple.of(ids, reason)))
         .compose(abandoned -> conn.preparedQuery(DELETE_PEERS).execute(Tuple.tuple().addArrayOfUUID(ids)))
         .map(rows -> {
           List<JsonObject> departed = new ArrayList<>();

@@ -7,8 +7,11 @@ package shoal.tracker.registry;
  * <p>Lock order, which keeps concurrent writers free of deadlocks: a transaction that touches
  * several peers locks all of them first, in one statement ordered by peer id; only then does it
  * touch transfers, several of them locked first in transfer-id order. Foreign-key checks take
- * {@code FOR KEY SHARE}, which only a deleting transaction's {@code FOR UPDATE} blocks. A peer whose {@code expires_at} has passed
- * counts as gone everywhere, whether or not the sweeper has deleted it yet.
+ * {@code FOR KEY SHARE}, which only a deleting transaction's {@code FOR UPDATE} blocks. A peer's
+ * {@code peer_load} row is taken last, after every other lock of the transaction, and several of
+ * them in peer-id order: so a departure can release the load of sources it never locked. A peer
+ * whose {@code expires_at} has passed counts as gone everywhere, whether or not the sweeper has
+ * deleted it yet.
  */
 final class RegistryQueries {
 
@@ -16,9 +19,14 @@ final class RegistryQueries {
 
   // ---- peers -------------------------------------------------------------------------------
 
+  /** A new peer, with its load row. */
   static final String INSERT_PEER = """
-      INSERT INTO peers (peer_id, name, address, token_hash, expires_at)
-      VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))""";
+      WITH joined AS (
+        INSERT INTO peers (peer_id, name, address, token_hash, expires_at)
+        VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
+        RETURNING peer_id
+      )
+      INSERT INTO peer_load (peer_id) SELECT peer_id FROM joined""";
 
   /**
    * Adds or renames holdings; {@code $2..$4} are parallel arrays so one statement takes any batch.
@@ -62,6 +70,14 @@ final class RegistryQueries {
   static final String LOCK_PEERS_TO_WRITE =
       "SELECT peer_id FROM peers WHERE peer_id = ANY($1::uuid[]) AND expires_at > now() ORDER BY peer_id FOR NO KEY UPDATE";
 
+  /**
+   * As {@link #LOCK_PEERS_TO_WRITE}, expired peers included: for a transfer's end, which writes to
+   * its source's row whether or not the source is still alive, and must not meet the sweeper
+   * removing it half-way.
+   */
+  static final String LOCK_PEERS_OF_TRANSFER =
+      "SELECT peer_id FROM peers WHERE peer_id = ANY($1::uuid[]) ORDER BY peer_id FOR NO KEY UPDATE";
+
   /** Up to {@code $1} expired peers that no other tracker is sweeping at this moment. */
   static final String LOCK_EXPIRED_PEERS =
       "SELECT peer_id FROM peers WHERE expires_at <= now() ORDER BY peer_id LIMIT $1 FOR UPDATE SKIP LOCKED";
@@ -75,6 +91,25 @@ final class RegistryQueries {
       WHERE source_id = ANY($1::uuid[]) OR downloader_id = ANY($1::uuid[])
       ORDER BY transfer_id
       FOR UPDATE""";
+
+  /**
+   * Releases the load that the departing downloaders' active transfers put on sources staying
+   * behind (a departing source's load row goes with it), taking those rows in peer-id order. Runs
+   * with the transfers locked and before {@link #DETACH_TRANSFERS_OF_PEERS} ends them.
+   */
+  static final String RELEASE_UPLOADS_TO_PEERS = """
+      WITH released AS (
+        SELECT source_id AS peer_id, count(*) AS uploads FROM transfers
+        WHERE downloader_id = ANY($1::uuid[]) AND state = 'active'
+          AND source_id IS NOT NULL AND NOT (source_id = ANY($1::uuid[]))
+        GROUP BY source_id
+      ), locked AS (
+        SELECT l.peer_id, r.uploads FROM peer_load l JOIN released r ON r.peer_id = l.peer_id
+        ORDER BY l.peer_id
+        FOR NO KEY UPDATE OF l
+      )
+      UPDATE peer_load l SET active_uploads = l.active_uploads - locked.uploads
+      FROM locked WHERE l.peer_id = locked.peer_id""";
 
   /**
    * Detaches the departing peers from their transfers in one write per row: unfinished ones are
@@ -92,32 +127,26 @@ final class RegistryQueries {
         downloader_id = CASE WHEN downloader_id = ANY($1::uuid[]) THEN NULL ELSE downloader_id END
       WHERE source_id = ANY($1::uuid[]) OR downloader_id = ANY($1::uuid[])""";
 
-  /** Holdings go with the peer (ON DELETE CASCADE). */
+  /** Holdings and the load row go with the peer (ON DELETE CASCADE). */
   static final String DELETE_PEERS =
       "DELETE FROM peers WHERE peer_id = ANY($1::uuid[]) RETURNING peer_id, name";
 
-  /**
-   * Peer {@code p}'s load: its uploads that are neither finished nor orphaned by a downloader
-   * that stopped heartbeating.
-   */
-  private static final String ACTIVE_UPLOADS = """
-      (SELECT count(*) FROM transfers t JOIN peers d ON d.peer_id = t.downloader_id AND d.expires_at > now()
-        WHERE t.source_id = p.peer_id AND t.state = 'active')""";
-
+  /** Columns of peer {@code p} with its load row {@code l}. */
   private static final String PEER_COLUMNS = """
       p.peer_id, p.name, p.address, p.served_total, p.last_seen,
       (SELECT count(*) FROM holdings h WHERE h.peer_id = p.peer_id) AS files,
-      {active_uploads} AS active_uploads"""
-      .replace("{active_uploads}", ACTIVE_UPLOADS);
+      l.active_uploads""";
 
   static final String LIST_PEERS = "SELECT " + PEER_COLUMNS + """
 
-      FROM peers p WHERE p.expires_at > now()
+      FROM peers p JOIN peer_load l ON l.peer_id = p.peer_id
+      WHERE p.expires_at > now()
       ORDER BY p.name, p.peer_id LIMIT $1 OFFSET $2""";
 
   static final String GET_PEER = "SELECT " + PEER_COLUMNS + """
 
-      FROM peers p WHERE p.peer_id = $1 AND p.expires_at > now()""";
+      FROM peers p JOIN peer_load l ON l.peer_id = p.peer_id
+      WHERE p.peer_id = $1 AND p.expires_at > now()""";
 
   static final String PEER_FILES =
       "SELECT sha256, name, size FROM holdings WHERE peer_id = $1 ORDER BY name, sha256";
@@ -143,14 +172,13 @@ final class RegistryQueries {
 
   /** The file's catalogue name and size, with each live holder. */
   static final String FILE_HOLDERS = """
-      SELECT p.peer_id, p.name AS peer_name, p.address, f.name, f.size,
-        {active_uploads} AS active_uploads
+      SELECT p.peer_id, p.name AS peer_name, p.address, f.name, f.size, l.active_uploads
       FROM holdings h
       JOIN peers p ON p.peer_id = h.peer_id AND p.expires_at > now()
+      JOIN peer_load l ON l.peer_id = p.peer_id
       JOIN files f ON f.sha256 = h.sha256
       WHERE h.sha256 = $1
-      ORDER BY active_uploads, p.name, p.peer_id"""
-      .replace("{active_uploads}", ACTIVE_UPLOADS);
+      ORDER BY l.active_uploads, p.name, p.peer_id""";
 
   // ---- balancer ----------------------------------------------------------------------------
 
@@ -181,20 +209,36 @@ final class RegistryQueries {
   /** Least active uploads first, then chosen fewest times, then chosen longest ago. */
   static final String LEAST_LOADED_CANDIDATE = """
       SELECT p.peer_id, p.name AS peer_name, p.address, h.name, h.size
-      FROM holdings h JOIN peers p ON p.peer_id = h.peer_id
+      FROM holdings h
+      JOIN peers p ON p.peer_id = h.peer_id
+      JOIN peer_load l ON l.peer_id = p.peer_id
       WHERE h.sha256 = $1 AND p.peer_id = ANY($2::uuid[])
       ORDER BY
-        {active_uploads},
+        l.active_uploads,
         p.times_chosen,
         p.last_chosen_at NULLS FIRST,
         p.peer_id
-      LIMIT 1"""
-      .replace("{active_uploads}", ACTIVE_UPLOADS);
+      LIMIT 1""";
 
   static final String MARK_CHOSEN =
       "UPDATE peers SET times_chosen = times_chosen + 1, last_chosen_at = clock_timestamp() WHERE peer_id = $1";
 
   // ---- transfers ---------------------------------------------------------------------------
+
+  /** One more active upload for the source {@code $1}: the last statement of a transfer's start. */
+  static final String TAKE_UPLOAD =
+      "UPDATE peer_load SET active_uploads = active_uploads + 1 WHERE peer_id = $1";
+
+  /** One active upload of source {@code $1} ended: the last statement of a completion or failure. */
+  static final String RELEASE_UPLOAD =
+      "UPDATE peer_load SET active_uploads = active_uploads - 1 WHERE peer_id = $1";
+
+  /**
+   * The transfer's state and source, locked: read after any concurrent change of it has committed,
+   * so that exactly one of several finishers sees it {@code active} and releases its source's load.
+   */
+  static final String LOCK_TRANSFER =
+      "SELECT state, source_id FROM transfers WHERE transfer_id = $1 FOR UPDATE";
 
   static final String INSERT_TRANSFER = """
       INSERT INTO transfers (transfer_id, sha256, name, size, source_id, source_name, downloader_id, downloader_name)

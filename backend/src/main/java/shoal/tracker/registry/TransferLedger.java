@@ -7,6 +7,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -71,11 +72,12 @@ public final class TransferLedger {
           return tx.preparedQuery(INSERT_TRANSFER)
               .execute(Tuple.tuple(List.of(transferId, sha256, choice.get().fileName(), choice.get().size(),
                   source.peerId(), source.name(), downloader.peerId(), downloader.name())))
-              .map(rows -> new TransferLease(
-                  new Transfer(transferId, sha256, choice.get().fileName(), choice.get().size(),
-                      source.peerId(), source.name(), downloader.peerId(), downloader.name(), 0,
-                      Transfer.ACTIVE, null, rows.iterator().next().getOffsetDateTime("started_at").toInstant()),
-                  source));
+              .compose(rows -> tx.preparedQuery(TAKE_UPLOAD).execute(Tuple.of(source.peerId()))
+                  .map(taken -> new TransferLease(
+                      new Transfer(transferId, sha256, choice.get().fileName(), choice.get().size(),
+                          source.peerId(), source.name(), downloader.peerId(), downloader.name(), 0,
+                          Transfer.ACTIVE, null, rows.iterator().next().getOffsetDateTime("started_at").toInstant()),
+                      source)));
         }));
   }
 
@@ -86,7 +88,7 @@ public final class TransferLedger {
             "bytes (" + bytes + ") cannot exceed the file's size (" + transfer.size() + ")."));
       }
       if (!Transfer.ACTIVE.equals(transfer.state())) {
-        return Future.failedFuture(finished(transfer));
+        return Future.failedFuture(finished(transfer.state()));
       }
       return pool.preparedQuery(UPDATE_PROGRESS).execute(Tuple.of(transferId, bytes)).map(rows -> {
         events.publish(RegistryEvents.TRANSFER_PROGRESS, new JsonObject()
@@ -105,26 +107,30 @@ public final class TransferLedger {
       }
       UUID[] peersInvolved = Stream.of(transfer.from(), transfer.to()).filter(Objects::nonNull).toArray(UUID[]::new);
       return pool
-          .withTransaction(tx -> tx.preparedQuery(LOCK_PEERS_TO_WRITE).execute(Tuple.tuple().addArrayOfUUID(peersInvolved))
-              .compose(locked -> tx.preparedQuery(COMPLETE_TRANSFER).execute(Tuple.of(transferId))).compose(rows -> {
-            if (rows.rowCount() == 0) {
-              return Future.failedFuture(finished(transfer));
+          .withTransaction(tx -> tx.preparedQuery(LOCK_PEERS_OF_TRANSFER).execute(Tuple.tuple().addArrayOfUUID(peersInvolved))
+              .compose(locked -> lockForEnd(tx, transferId, Transfer.COMPLETED))
+              .compose(ending -> ending.repeated() ? Future.succeededFuture(ending) : tx.preparedQuery(COMPLETE_TRANSFER)
+                  .execute(Tuple.of(transferId))
+                  .compose(rows -> {
+                    Row row = rows.iterator().next();
+                    UUID source = row.getUUID("source_id");
+                    Future<?> credited = source == null
+                        ? Future.succeededFuture()
+                        : tx.preparedQuery(ADD_SERVED_BYTES).execute(Tuple.of(source, row.getLong("size")));
+                    return credited.compose(done -> tx.preparedQuery(UPSERT_HOLDINGS).execute(Tuple.of(
+                        row.getUUID("downloader_id"),
+                        new String[] {row.getString("sha256")},
+                        new String[] {row.getString("name")},
+                        new Long[] {row.getLong("size")})));
+                  })
+                  .compose(done -> releaseUpload(tx, ending))
+                  .map(ending)))
+          .map(ending -> {
+            if (!ending.repeated()) {
+              events.publish(RegistryEvents.TRANSFER_COMPLETED, transfer.toJson()
+                  .put("state", Transfer.COMPLETED).put("bytes", transfer.size()));
+              events.publish(RegistryEvents.FILES_CHANGED, new JsonObject().put("peerId", transfer.to().toString()));
             }
-            Row row = rows.iterator().next();
-            UUID source = row.getUUID("source_id");
-            Future<?> credited = source == null
-                ? Future.succeededFuture()
-                : tx.preparedQuery(ADD_SERVED_BYTES).execute(Tuple.of(source, row.getLong("size")));
-            return credited.compose(done -> tx.preparedQuery(UPSERT_HOLDINGS).execute(Tuple.of(
-                row.getUUID("downloader_id"),
-                new String[] {row.getString("sha256")},
-                new String[] {row.getString("name")},
-                new Long[] {row.getLong("size")})));
-          }))
-          .map(done -> {
-            events.publish(RegistryEvents.TRANSFER_COMPLETED, transfer.toJson()
-                .put("state", Transfer.COMPLETED).put("bytes", transfer.size()));
-            events.publish(RegistryEvents.FILES_CHANGED, new JsonObject().put("peerId", transfer.to().toString()));
             return null;
           });
     });
@@ -136,16 +142,53 @@ public final class TransferLedger {
       if (Transfer.FAILED.equals(transfer.state())) {
         return Future.succeededFuture();
       }
-      return pool.preparedQuery(FAIL_TRANSFER).execute(Tuple.of(transferId, reason)).map(rows -> {
-        if (rows.rowCount() == 0) {
-          throw finished(transfer);
-        }
-        events.publish(RegistryEvents.TRANSFER_FAILED, transfer.toJson()
-            .put("state", Transfer.FAILED).put("reason", reason));
-        return null;
-      });
+      return pool
+          .withTransaction(tx -> lockForEnd(tx, transferId, Transfer.FAILED)
+              .compose(ending -> ending.repeated() ? Future.succeededFuture(ending) : tx.preparedQuery(FAIL_TRANSFER)
+                  .execute(Tuple.of(transferId, reason))
+                  .compose(done -> releaseUpload(tx, ending))
+                  .map(ending)))
+          .map(ending -> {
+            if (!ending.repeated()) {
+              events.publish(RegistryEvents.TRANSFER_FAILED, transfer.toJson()
+                  .put("state", Transfer.FAILED).put("reason", reason));
+            }
+            return null;
+          });
     });
   }
+
+  /**
+   * Locks the transfer to end it as {@code end}: 409 {@code transfer_finished} when it already
+   * ended otherwise. Read under the lock, so that of several concurrent ends exactly one finds the
+   * transfer active and releases its source's load.
+   */
+  private static Future<Ending> lockForEnd(SqlConnection tx, UUID transferId, String end) {
+    return tx.preparedQuery(LOCK_TRANSFER).execute(Tuple.of(transferId)).compose(rows -> {
+      Row row = rows.iterator().next();
+      String state = row.getString("state");
+      if (end.equals(state)) {
+        return Future.succeededFuture(new Ending(true, null));
+      }
+      if (!Transfer.ACTIVE.equals(state) && !Transfer.ABANDONED.equals(state)) {
+        return Future.failedFuture(finished(state));
+      }
+      return Future.succeededFuture(new Ending(false, Transfer.ACTIVE.equals(state) ? row.getUUID("source_id") : null));
+    });
+  }
+
+  /** Takes the ended transfer off its source's load; the last statement of the transaction. */
+  private static Future<Void> releaseUpload(SqlConnection tx, Ending ending) {
+    return ending.releases() == null
+        ? Future.succeededFuture()
+        : tx.preparedQuery(RELEASE_UPLOAD).execute(Tuple.of(ending.releases())).mapEmpty();
+  }
+
+  /**
+   * How a transfer's end goes: {@code repeated} when it had already ended that way; {@code releases}
+   * the source it was loading (null when it was abandoned, or its source is gone).
+   */
+  private record Ending(boolean repeated, UUID releases) {}
 
   /** Newest first; {@code state} null for every state. */
   public Future<List<Transfer>> list(String state, int limit, int offset) {
@@ -176,8 +219,8 @@ public final class TransferLedger {
     });
   }
 
-  private static ApiError finished(Transfer transfer) {
-    return ApiError.conflict("transfer_finished", "This transfer is already " + transfer.state() + ".");
+  private static ApiError finished(String state) {
+    return ApiError.conflict("transfer_finished", "This transfer is already " + state + ".");
   }
 
   private static Transfer transfer(Row row) {

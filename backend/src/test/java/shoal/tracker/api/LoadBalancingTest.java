@@ -149,6 +149,71 @@ class LoadBalancingTest {
     });
   }
 
+  @Test
+  @DisplayName("a holder's active uploads stay equal to its unfinished transfers, however and however often they end")
+  void loadMatchesUnfinishedTransfersWhateverEndsThem() {
+    String dataset = sha("dataset");
+    List<Peer> holders = new ArrayList<>();
+    for (int h = 0; h < 4; h++) {
+      holders.add(api.register("load-holder-" + h, List.of(file(dataset, "dataset.bin", 9_000))));
+    }
+    List<Peer> downloaders = new ArrayList<>();
+    for (int d = 0; d < 6; d++) {
+      downloaders.add(api.register("load-downloader-" + d, List.of()));
+    }
+    List<Future<HttpResponse<Buffer>>> starts = new ArrayList<>();
+    for (int i = 0; i < 36; i++) {
+      starts.add((i % 2 == 0 ? api : twinApi).sendAsync(HttpMethod.POST, "/api/v1/transfers",
+          downloaders.get(i % downloaders.size()).token(), new JsonObject().put("sha256", dataset)));
+    }
+    TrackerApi.await(Future.join(starts));
+
+    // Every way a transfer ends, at once and through both trackers: completed, failed, completed
+    // twice, completed and failed together, and abandoned when its downloader leaves (half of that
+    // downloader's transfers are failing meanwhile). Transfers with i % 6 == 5 stay active.
+    List<Future<HttpResponse<Buffer>>> ends = new ArrayList<>();
+    for (int i = 0; i < starts.size(); i++) {
+      assertThat(starts.get(i).result().statusCode()).isEqualTo(201);
+      Peer downloader = downloaders.get(i % downloaders.size());
+      String transfer = "/api/v1/transfers/" + starts.get(i).result().bodyAsJsonObject().getString("transferId");
+      switch (i % 6) {
+        case 0 -> ends.add(api.sendAsync(HttpMethod.POST, transfer + "/complete", downloader.token(), null));
+        case 1 -> ends.add(twinApi.sendAsync(HttpMethod.POST, transfer + "/fail", downloader.token(),
+            new JsonObject().put("reason", "disk full")));
+        case 2 -> {
+          ends.add(api.sendAsync(HttpMethod.POST, transfer + "/complete", downloader.token(), null));
+          ends.add(twinApi.sendAsync(HttpMethod.POST, transfer + "/complete", downloader.token(), null));
+        }
+        case 3 -> {
+          ends.add(api.sendAsync(HttpMethod.POST, transfer + "/complete", downloader.token(), null));
+          ends.add(twinApi.sendAsync(HttpMethod.POST, transfer + "/fail", downloader.token(),
+              new JsonObject().put("reason", "changed its mind")));
+        }
+        case 4 -> {
+          if (i < starts.size() / 2) {
+            ends.add(twinApi.sendAsync(HttpMethod.POST, transfer + "/fail", downloader.token(),
+                new JsonObject().put("reason", "source too slow")));
+          }
+        }
+        default -> { }
+      }
+    }
+    Peer leaving = downloaders.get(4);
+    ends.add(twinApi.sendAsync(HttpMethod.DELETE, "/api/v1/peers/" + leaving.peerId(), leaving.token(), null));
+    TrackerApi.await(Future.join(ends));
+    assertThat(ends).allSatisfy(end -> assertThat(end.result().statusCode()).as(end.result().bodyAsString())
+        .isIn(200, 204, 404, 409));
+
+    Map<String, Long> unfinished = api.get("/api/v1/transfers?state=active&limit=1000").bodyAsJsonArray().stream()
+        .map(JsonObject.class::cast)
+        .filter(t -> t.getString("sha256").equals(dataset))
+        .collect(Collectors.groupingBy(t -> t.getString("fromName"), Collectors.counting()));
+    assertThat(unfinished.values().stream().mapToLong(Long::longValue).sum()).as("transfers left active").isEqualTo(6);
+    Map<String, Long> load = activeUploads();
+    assertThat(holders).allSatisfy(holder ->
+        assertThat(load.get(holder.name())).as(holder.name()).isEqualTo(unfinished.getOrDefault(holder.name(), 0L)));
+  }
+
   private Map<String, Long> activeUploads() {
     return api.get("/api/v1/peers").bodyAsJsonArray().stream().map(JsonObject.class::cast)
         .collect(Collectors.toMap(p -> p.getString("name"), p -> p.getLong("activeUploads")));

@@ -34,6 +34,14 @@ public final class TestPostgres {
     return new DatabaseUrl(admin.host(), admin.port(), name, admin.user(), admin.password()).toUrl();
   }
 
+  /** A blank database of its own, no migration applied: for tests of the migrations themselves. */
+  public static synchronized DatabaseUrl newBlankDatabase() {
+    DatabaseUrl admin = server();
+    String name = "shoal_blank_" + DATABASES.incrementAndGet();
+    execute(admin, "CREATE DATABASE " + name);
+    return new DatabaseUrl(admin.host(), admin.port(), name, admin.user(), admin.password());
+  }
+
   private static DatabaseUrl server() {
     if (server == null) {
       DatabaseUrl admin = startServer();
