@@ -87,10 +87,14 @@ class DashboardBrowserTest {
 
     browser.waitFor(LIVE, d -> browser.text("#transfers").contains("seeder → leecher"));
     browser.waitFor(COUNTERS, d -> browser.text("#stat-active").equals("1"));
+    // Progress moves the bytes counter by itself: the stats, a pass over every holding for the
+    // tracker, are not read again for it.
+    long statsReads = settledStatsReads();
     api.post("/api/v1/transfers/" + transferId + "/progress", leecher.token(), new JsonObject().put("bytes", 250_000));
-    browser.waitFor(LIVE, d -> "25".equals(progressOf(bar)));
+    browser.waitFor(LIVE, d -> "25".equals(progressOf(bar)) && browser.text("#stat-bytes").equals("244 KiB"));
     api.post("/api/v1/transfers/" + transferId + "/progress", leecher.token(), new JsonObject().put("bytes", 750_000));
-    browser.waitFor(LIVE, d -> "75".equals(progressOf(bar)));
+    browser.waitFor(LIVE, d -> "75".equals(progressOf(bar)) && browser.text("#stat-bytes").equals("732 KiB"));
+    assertThat(settledStatsReads()).as("stats reads caused by progress").isEqualTo(statsReads);
     api.post("/api/v1/transfers/" + transferId + "/complete", leecher.token(), null);
 
     browser.waitFor(LIVE, d -> browser.text("#transfers").contains("completed"));
@@ -153,6 +157,38 @@ class DashboardBrowserTest {
           .executeScript("return document.documentElement.scrollWidth - window.innerWidth;");
       assertThat(((Number) overflow).intValue()).isLessThanOrEqualTo(0);
       assertThat(phone.consoleErrors()).isEmpty();
+    }
+  }
+
+  /** How many times the page has fetched {@code /api/v1/stats}, once no re-read is pending (1.5 s without one). */
+  private long settledStatsReads() {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    long reads = statsReads();
+    long quietSince = System.nanoTime();
+    while (System.nanoTime() - quietSince < Duration.ofMillis(1500).toNanos()) {
+      assertThat(System.nanoTime()).as("the stats reads settle within 10 s").isLessThan(deadline);
+      sleep(250);
+      long now = statsReads();
+      if (now != reads) {
+        reads = now;
+        quietSince = System.nanoTime();
+      }
+    }
+    return reads;
+  }
+
+  private long statsReads() {
+    Object reads = ((JavascriptExecutor) browser.driver()).executeScript(
+        "return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/v1/stats')).length");
+    return ((Number) reads).longValue();
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
     }
   }
 
