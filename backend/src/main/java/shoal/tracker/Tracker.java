@@ -19,6 +19,7 @@ import shoal.tracker.db.EmbeddedDatabase;
 import shoal.tracker.db.Migrations;
 import shoal.tracker.events.EventRelay;
 import shoal.tracker.http.TrackerVerticle;
+import shoal.tracker.registry.CatalogueSweeper;
 import shoal.tracker.registry.LivenessSweeper;
 
 /**
@@ -66,6 +67,7 @@ public final class Tracker implements AutoCloseable {
       DeploymentOptions deployment = new DeploymentOptions().setConfig(config.toJson());
       vertx.deployVerticle(EventRelay::new, deployment).await(30, TimeUnit.SECONDS);
       vertx.deployVerticle(LivenessSweeper::new, deployment).await(30, TimeUnit.SECONDS);
+      vertx.deployVerticle(CatalogueSweeper::new, deployment).await(30, TimeUnit.SECONDS);
       String serversDeployment = vertx.deployVerticle(() -> {
             TrackerVerticle server = new TrackerVerticle(metrics);
             servers.add(server);

@@ -30,8 +30,10 @@ final class RegistryQueries {
 
   /**
    * Adds or renames holdings; {@code $2..$4} are parallel arrays so one statement takes any batch.
-   * Files new to the network enter the catalogue first, in hash order, so that concurrent
-   * registrations of the same new files queue instead of deadlocking.
+   * Files new to the network enter the catalogue, in hash order, so that concurrent registrations
+   * of the same new files queue instead of deadlocking. Files already catalogued have their row
+   * locked (an update that changes nothing), so the catalogue sweep cannot remove one of them
+   * before these holdings commit; a row it is removing is waited for, then inserted again.
    */
   static final String UPSERT_HOLDINGS = """
       WITH reported AS (
@@ -39,7 +41,7 @@ final class RegistryQueries {
       ), catalogued AS (
         INSERT INTO files (sha256, name, size)
         SELECT sha256, name, size FROM reported ORDER BY sha256
-        ON CONFLICT (sha256) DO NOTHING
+        ON CONFLICT (sha256) DO UPDATE SET name = files.name WHERE false
       )
       INSERT INTO holdings (peer_id, sha256, name, size)
       SELECT $1, sha256, name, size FROM reported
@@ -179,6 +181,25 @@ final class RegistryQueries {
       JOIN files f ON f.sha256 = h.sha256
       WHERE h.sha256 = $1
       ORDER BY l.active_uploads, p.name, p.peer_id""";
+
+  /**
+   * Up to {@code $1} catalogue entries nobody holds, locked; entries a registration has locked are
+   * skipped: it is about to hold them.
+   */
+  static final String LOCK_UNHELD_FILES = """
+      SELECT f.sha256 FROM files f
+      WHERE NOT EXISTS (SELECT 1 FROM holdings h WHERE h.sha256 = f.sha256)
+      ORDER BY f.sha256
+      LIMIT $1
+      FOR UPDATE SKIP LOCKED""";
+
+  /**
+   * Deletes the locked entries that are still unheld. A statement of its own, so that it sees the
+   * holdings committed while the entries were being locked.
+   */
+  static final String DELETE_UNHELD_FILES = """
+      DELETE FROM files f
+      WHERE f.sha256 = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM holdings h WHERE h.sha256 = f.sha256)""";
 
   // ---- balancer ----------------------------------------------------------------------------
 
