@@ -32,6 +32,7 @@ public final class CatalogueSweeper extends VerticleBase {
 
   private Pool pool;
   private long timerId;
+  /** Whether the last sweep failed, so an outage is logged once; touched on this verticle's event loop only. */
   private boolean failing;
 
   @Override
