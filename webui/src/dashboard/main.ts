@@ -85,10 +85,12 @@ function snapshot(): Promise<void> {
   return Promise.all([loadStats(), loadPeers(), loadTransfers(), loadFiles()]).then(() => undefined);
 }
 
-// The counters cost the tracker a pass over every holding, so at most one read a second; progress
-// events, the busiest kind, move the bytes counter without asking the tracker at all.
+// The counters cost the tracker a pass over every holding and the peer list a count of each
+// peer's files, so each is re-read at most once a second; progress events, the busiest kind, move
+// the bytes counter without asking the tracker at all. Peers joining and leaving show at once,
+// straight from their events.
 const refreshStats = debounce(() => loadStats().catch(showTrouble), 1000);
-const refreshPeers = debounce(() => loadPeers().catch(showTrouble), 250);
+const refreshPeers = debounce(() => loadPeers().catch(showTrouble), 1000);
 const refreshFiles = debounce(() => loadFiles().catch(showTrouble), 250);
 const refreshTransfers = debounce(() => loadTransfers().catch(showTrouble), 250);
 
