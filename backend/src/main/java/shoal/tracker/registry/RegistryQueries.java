@@ -9,9 +9,11 @@ package shoal.tracker.registry;
  * touch transfers, several of them locked first in transfer-id order. Foreign-key checks take
  * {@code FOR KEY SHARE}, which only a deleting transaction's {@code FOR UPDATE} blocks. A peer's
  * {@code peer_load} row is taken last, after every other lock of the transaction, and several of
- * them in peer-id order: so a departure can release the load of sources it never locked. A peer
- * whose {@code expires_at} has passed counts as gone everywhere, whether or not the sweeper has
- * deleted it yet.
+ * them in peer-id order: so a departure can release the load of sources it never locked.
+ * Catalogue ({@code files}) rows are locked by reports of files, in hash order, and by the
+ * catalogue sweep, which skips locked ones; after them a transaction takes at most load rows. A
+ * peer whose {@code expires_at} has passed counts as gone everywhere, whether or not the sweeper
+ * has deleted it yet.
  */
 final class RegistryQueries {
 
