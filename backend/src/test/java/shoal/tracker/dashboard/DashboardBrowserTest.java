@@ -78,7 +78,7 @@ class DashboardBrowserTest {
 
   @Test
   @DisplayName("a download shows as an active transfer whose bar moves, then as completed; the counters follow")
-  void transferProgressIsShownLive() {
+  void transferProgressIsShownLive() throws InterruptedException {
     String iso = sha("ubuntu");
     api.register("seeder", List.of(file(iso, "ubuntu.iso", 1_000_000)));
     Peer leecher = api.register("leecher", List.of());
@@ -161,13 +161,13 @@ class DashboardBrowserTest {
   }
 
   /** How many times the page has fetched {@code /api/v1/stats}, once no re-read is pending (1.5 s without one). */
-  private long settledStatsReads() {
+  private long settledStatsReads() throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     long reads = statsReads();
     long quietSince = System.nanoTime();
     while (System.nanoTime() - quietSince < Duration.ofMillis(1500).toNanos()) {
       assertThat(System.nanoTime()).as("the stats reads settle within 10 s").isLessThan(deadline);
-      sleep(250);
+      Thread.sleep(250);
       long now = statsReads();
       if (now != reads) {
         reads = now;
@@ -181,15 +181,6 @@ class DashboardBrowserTest {
     Object reads = ((JavascriptExecutor) browser.driver()).executeScript(
         "return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/v1/stats')).length");
     return ((Number) reads).longValue();
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
-    }
   }
 
   private String progressOf(String barSelector) {
