@@ -3,6 +3,7 @@ package shoal.peer;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import shoal.peer.fetch.SourcePatience;
 
 /**
  * Everything a peer node is told at start-up, read once from the CLI and environment (or built by
@@ -11,7 +12,9 @@ import java.time.Duration;
  * @param advertise the files URL other peers are given; null for {@code http://host:port}
  * @param controlToken null for a random one
  * @param uploadLimit bytes per second for all uploads together; 0 for no limit
- * @param stallTimeout a source sending nothing this long is replaced by another
+ * @param patience when a download gives a source up for another holder
+ * @param idleTimeout a connection to the files or control port that moves no byte for this long
+ *     is closed, and a request whose head or body takes longer is cut off
  * @param rescanInterval how often the share folder is looked at for changes
  */
 public record PeerConfig(
@@ -25,10 +28,11 @@ public record PeerConfig(
     String controlToken,
     long uploadLimit,
     int maxUploads,
-    Duration stallTimeout,
+    SourcePatience patience,
+    Duration idleTimeout,
     Duration rescanInterval) {
 
-  public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_RESCAN_INTERVAL = Duration.ofSeconds(1);
 
   public PeerConfig {
@@ -47,6 +51,9 @@ public record PeerConfig(
     if (maxUploads < 1) {
       throw new IllegalArgumentException("--max-uploads must be at least 1, not " + maxUploads);
     }
+    if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+      throw new IllegalArgumentException("--idle-timeout must be longer than 0");
+    }
     if (controlToken != null && controlToken.isBlank()) {
       throw new IllegalArgumentException("--control-token cannot be blank");
     }
@@ -55,22 +62,31 @@ public record PeerConfig(
   /** A node with the defaults for everything but where it reports and what it shares. */
   public static PeerConfig of(String tracker, Path share, String name) {
     return new PeerConfig(tracker, share, name, "127.0.0.1", 0, null, 0, null, 0, 8,
-        DEFAULT_STALL_TIMEOUT, DEFAULT_RESCAN_INTERVAL);
+        SourcePatience.DEFAULT, DEFAULT_IDLE_TIMEOUT, DEFAULT_RESCAN_INTERVAL);
   }
 
   public PeerConfig withUploadLimit(long bytesPerSecond) {
     return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, bytesPerSecond,
-        maxUploads, stallTimeout, rescanInterval);
+        maxUploads, patience, idleTimeout, rescanInterval);
   }
 
   public PeerConfig withMaxUploads(int max) {
     return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit, max,
-        stallTimeout, rescanInterval);
+        patience, idleTimeout, rescanInterval);
   }
 
   public PeerConfig withStallTimeout(Duration timeout) {
+    return withPatience(patience.withStallTimeout(timeout));
+  }
+
+  public PeerConfig withPatience(SourcePatience newPatience) {
     return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit,
-        maxUploads, timeout, rescanInterval);
+        maxUploads, newPatience, idleTimeout, rescanInterval);
+  }
+
+  public PeerConfig withIdleTimeout(Duration timeout) {
+    return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit,
+        maxUploads, patience, timeout, rescanInterval);
   }
 
   private static void requireHttpUrl(String option, String url) {

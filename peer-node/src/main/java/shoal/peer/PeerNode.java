@@ -71,7 +71,7 @@ public final class PeerNode implements AutoCloseable {
   private void startParts() throws Exception {
     // The real path, so that a share reached through a symbolic link is still walked.
     Path share = Files.createDirectories(config.share()).toRealPath();
-    FetchSettings fetching = FetchSettings.inside(share, config.stallTimeout());
+    FetchSettings fetching = FetchSettings.inside(share, config.patience());
     HashCache cache = HashCache.load(share.resolve(".shoal").resolve("hashes.tsv"));
     scanner = new ShareScanner(vertx, share, index, cache);
     UploadSlots uploads = new UploadSlots(config.maxUploads());

@@ -50,7 +50,7 @@ class ControlSecurityTest {
     network = PeerNetwork.start(vertx);
     // Files on every interface, so that the test can tell "not answering" apart from "unreachable address".
     peer = network.peer("guarded", share, config -> new PeerConfig(config.tracker(), config.share(), config.name(),
-        "0.0.0.0", 0, null, 0, null, 0, 8, config.stallTimeout(), config.rescanInterval()));
+        "0.0.0.0", 0, null, 0, null, 0, 8, config.patience(), config.idleTimeout(), config.rescanInterval()));
   }
 
   @AfterAll

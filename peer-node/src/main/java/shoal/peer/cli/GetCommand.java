@@ -8,16 +8,15 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import shoal.common.cli.DurationConverter;
 import shoal.common.http.ApiError;
 import shoal.peer.fetch.Download;
 import shoal.peer.fetch.Downloads;
@@ -60,14 +59,20 @@ public final class GetCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "${env:SHOAL_OUT:-.}", description = "Where to save it (default: ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--stall-timeout", defaultValue = "${env:SHOAL_STALL_TIMEOUT:-5s}", converter = DurationConverter.class,
-      description = "A source sending nothing this long is replaced by another holder (default: ${DEFAULT-VALUE}).")
-  Duration stallTimeout;
+  @Mixin
+  PatienceOptions patience;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter stderr = spec.commandLine().getErr();
+    FetchSettings settings;
+    try {
+      settings = FetchSettings.inside(out, patience.patience());
+    } catch (IllegalArgumentException e) {
+      stderr.println("shoal get: " + e.getMessage());
+      return 2;
+    }
     Vertx vertx = Vertx.vertx();
     TrackerSession session = null;
     try {
@@ -83,7 +88,6 @@ public final class GetCommand implements Callable<Integer> {
         stderr.println("shoal get: the tracker at " + tracker + " cannot be reached.");
         return 1;
       }
-      FetchSettings settings = FetchSettings.inside(out, stallTimeout);
       Downloads downloads = new Downloads(vertx, session, client, settings, (file, hash) -> Future.succeededFuture());
       Download download = downloads.start(sha256).await(STEP_SECONDS, TimeUnit.SECONDS);
       ProgressBar bar = new ProgressBar(stdout, System.console() != null);

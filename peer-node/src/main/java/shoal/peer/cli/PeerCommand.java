@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import shoal.common.cli.DurationConverter;
 import shoal.peer.Main;
@@ -61,9 +62,13 @@ public final class PeerCommand implements Callable<Integer> {
       description = "Uploads served at once; more are told to retry (default: ${DEFAULT-VALUE}).")
   int maxUploads;
 
-  @Option(names = "--stall-timeout", defaultValue = "${env:SHOAL_STALL_TIMEOUT:-5s}", converter = DurationConverter.class,
-      description = "A source sending nothing this long is replaced by another holder (default: ${DEFAULT-VALUE}).")
-  Duration stallTimeout;
+  @Mixin
+  PatienceOptions patience;
+
+  @Option(names = "--idle-timeout", defaultValue = "${env:SHOAL_IDLE_TIMEOUT:-30s}", converter = DurationConverter.class,
+      description = "A connection to the files or control port moving no byte this long is closed, and so is a request "
+          + "whose head or body takes longer (default: ${DEFAULT-VALUE}).")
+  Duration idleTimeout;
 
   @Override
   public Integer call() {
@@ -72,7 +77,7 @@ public final class PeerCommand implements Callable<Integer> {
       String peerName = name != null && !name.isBlank() ? name
           : share.toAbsolutePath().normalize().getFileName() == null ? "peer" : share.toAbsolutePath().normalize().getFileName().toString();
       config = new PeerConfig(tracker, share, peerName, host, port, advertise, controlPort, controlToken, uploadLimit,
-          maxUploads, stallTimeout, PeerConfig.DEFAULT_RESCAN_INTERVAL);
+          maxUploads, patience.patience(), idleTimeout, PeerConfig.DEFAULT_RESCAN_INTERVAL);
     } catch (IllegalArgumentException e) {
       System.err.println("shoal peer: " + e.getMessage());
       return 2;

@@ -337,7 +337,7 @@ public final class Download {
 
   private String describe(Throwable failure) {
     if (stalled || failure instanceof TimeoutException) {
-      return "it sent nothing for " + owner.settings.stallTimeout().toSeconds() + " s";
+      return "it sent nothing for " + owner.settings.patience().stallTimeout().toSeconds() + " s";
     }
     String message = failure.getMessage();
     return message == null ? failure.getClass().getSimpleName() : message;
@@ -397,10 +397,10 @@ public final class Download {
       watchedRequest = current;
       watchedBytes = bytes;
       quietSince = now;
-    } else if (now - quietSince >= owner.settings.stallTimeout().toNanos()) {
+    } else if (now - quietSince >= owner.settings.patience().stallTimeout().toNanos()) {
       stalled = true;
       watchedRequest = null;
-      current.reset(0, new TimeoutException("no data for " + owner.settings.stallTimeout().toMillis() + " ms"));
+      current.reset(0, new TimeoutException("no data for " + owner.settings.patience().stallTimeout().toMillis() + " ms"));
     }
   }
 
