@@ -1,5 +1,6 @@
 package shoal.peer.fetch;
 
+import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpClientRequest;
@@ -9,10 +10,13 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
+import io.vertx.core.net.SocketAddress;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -24,22 +28,27 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import shoal.common.http.ApiError;
+import shoal.common.net.PeerAddress;
+import shoal.common.transfer.FailureReason;
 import shoal.peer.PeerEvents;
-import shoal.peer.share.Sha256;
 import shoal.peer.tracker.TrackerClient.Lease;
 
 /**
  * One file on its way here. Streams it from the source the tracker chose into a {@link PartialFile}
  * (hashing on the way), reports progress to the tracker about once a second, and when a source
- * breaks off, stalls or errs, reports that transfer failed, asks for another source excluding it
- * and resumes with a {@code Range} from the bytes already on disk. Data that does not hash to the
- * requested SHA-256 is thrown away and fetched again elsewhere. Verified, the file is renamed into
- * the target folder in one step and the last transfer is reported complete.
+ * breaks off, stalls, crawls, errs or lies, reports that transfer failed with a reason of Shoal's
+ * own, asks for another source excluding it and resumes with a {@code Range} from the bytes
+ * already on disk. Verified, the file is renamed into the target folder in one step and the last
+ * transfer is reported complete.
  *
- * <p>A source has stalled when no byte arrived for the stall timeout while this side was ready
- * for more. The HTTP client's own idle timeout cannot tell: it also runs while the download
- * itself holds the source back because the disk is behind (a slow disk, or a busy machine),
- * and then broke off healthy transfers.
+ * <p>No source is trusted beyond its own transfer: each one's declared size bounds what it may
+ * send (the partial file never grows past it, and headers that disagree with it are refused
+ * before a byte is written), bytes fetched for another size are not resumed from, and a failed
+ * verification blames a source only when every byte came from it.
+ *
+ * <p>A source's pace is judged by {@link SourceWatch} four times a second. The HTTP client's own
+ * idle timeout cannot do it: it also runs while the download itself holds the source back
+ * because the disk is behind (a slow disk, or a busy machine), and then broke off healthy transfers.
  */
 public final class Download {
 
@@ -48,6 +57,11 @@ public final class Download {
   private static final int TICKS_PER_TRACKER_REPORT = 4;
   /** Pause before giving the holders that broke off one more chance. */
   private static final long SECOND_ROUND_DELAY_MILLIS = 1_000;
+  /** Failures that show a source lies about the file: it is not asked again for this download. */
+  private static final Set<FailureReason> NEVER_AGAIN = EnumSet.of(
+      FailureReason.CORRUPT, FailureReason.OVERSIZED, FailureReason.SIZE_MISMATCH, FailureReason.BAD_ADDRESS);
+  /** Stands for bytes a partial file kept from an earlier run of this node: nobody knows who sent them. */
+  private static final String EARLIER_RUN = "earlier run";
 
   /** What a download is doing; {@code json()} is the contract's name. */
   public enum State {
@@ -61,22 +75,22 @@ public final class Download {
   /** One source used, with the bytes it contributed. */
   private record Source(String peerId, String name, AtomicLong bytes) {}
 
-  /** The source sent something other than the file: its bytes are discarded. */
-  private static final class CorruptData extends Exception {
-    CorruptData(String message) {
-      super(message, null, false, false);
-    }
-  }
-
   private final Downloads owner;
   private final String id = UUID.randomUUID().toString();
   private final String sha256;
   private final String name;
-  private final long size;
+  /** The size the current source declares; each source is held to its own. */
+  private volatile long size;
   private final List<Source> sources = new CopyOnWriteArrayList<>();
   private final Set<String> excluded = ConcurrentHashMap.newKeySet();
-  /** Holders that sent wrong data: never asked again. */
-  private final Set<String> corrupt = ConcurrentHashMap.newKeySet();
+  /** Holders that lied about the file (see {@link #NEVER_AGAIN}). */
+  private final Set<String> neverAgain = ConcurrentHashMap.newKeySet();
+  /** Who sent the bytes now in the partial file. */
+  private final Set<String> contributors = ConcurrentHashMap.newKeySet();
+  /** The size the partial file's bytes were fetched for; -1 while unknown. */
+  private long partialSize = -1;
+  /** Whether a source may resume from another's bytes; no longer after a verification could not name the culprit. */
+  private boolean mixSources = true;
   /** Whether the holders that only broke off have had their second chance. */
   private volatile boolean secondRound;
   private final List<String> failures = new CopyOnWriteArrayList<>();
@@ -87,17 +101,15 @@ public final class Download {
   private volatile Path savedAs;
   private volatile boolean cancelled;
   private volatile HttpClientRequest request;
-  /** Set when this side broke off a silent source, so the failure that follows is told as a stall. */
-  private volatile boolean stalled;
+  private volatile SourceWatch watch;
+  /** Set when this side broke off the current source for its pace, so the failure that follows is told as such. */
+  private volatile SourceWatch.Verdict stopping;
   private volatile Lease lease;
   private PartialFile partial;
   private long tickerId = -1;
   private long lastTickBytes;
   private long ticks;
   private long lastPublishedBytes = -1;
-  private HttpClientRequest watchedRequest;
-  private long watchedBytes;
-  private long quietSince;
 
   Download(Downloads owner, Lease first) {
     this.owner = owner;
@@ -186,12 +198,12 @@ public final class Download {
     PartialFile.open(owner.vertx, owner.settings.partialDir(), sha256)
         .onSuccess(opened -> {
           partial = opened;
+          if (opened.length() > 0) {
+            contributors.add(EARLIER_RUN);
+          }
           attempt(first);
         })
-        .onFailure(e -> {
-          reportFailed(first, "the downloader cannot write: " + e.getMessage());
-          finish(State.FAILED, "The download of " + name + " cannot be written to disk: " + e.getMessage());
-        });
+        .onFailure(e -> endForDisk(first, new PartialFile.DiskFailure(owner.settings.partialDir(), e)));
   }
 
   private void attempt(Lease current) {
@@ -200,64 +212,148 @@ public final class Download {
       return;
     }
     lease = current;
-    stalled = false;
+    size = current.size();
+    stopping = null;
     Source source = new Source(current.sourcePeerId(), current.sourceName(), new AtomicLong());
     sources.add(source);
     state = State.RUNNING;
-    fetch(current, source)
-        .compose(done -> verifyAndSave(current))
+    keepOnlyTrustedBytes(current)
+        .compose(ready -> fetch(current, source))
+        .compose(fetched -> verify(current))
+        .compose(verified -> save(current))
         .onFailure(e -> recover(current, source, e));
   }
 
-  /** Brings the partial file up to the full size from one source. */
+  /**
+   * Bytes already on disk are resumed from only while they can be trusted with this source: they
+   * were fetched for the size this source declares, and, once a verification could not tell who
+   * sent wrong bytes, only when this source sent all of them.
+   */
+  private Future<Void> keepOnlyTrustedBytes(Lease current) {
+    boolean otherSize = partialSize >= 0 && partialSize != current.size();
+    boolean tooLong = partial.length() > current.size();
+    boolean othersBytes = !mixSources && !Set.of(current.sourcePeerId()).containsAll(contributors);
+    partialSize = current.size();
+    if (otherSize || tooLong || othersBytes) {
+      return discardPartial();
+    }
+    return Future.succeededFuture();
+  }
+
+  /** Brings the partial file up to the source's size from that source. */
   private Future<Void> fetch(Lease current, Source source) {
     long offset = partial.length();
     if (offset == size) {
       return Future.succeededFuture();
     }
-    RequestOptions options = new RequestOptions()
-        .setMethod(HttpMethod.GET)
-        .setAbsoluteURI(stripSlash(current.sourceAddress()) + "/files/" + sha256);
-    if (offset > 0) {
-      options.putHeader("Range", "bytes=" + offset + "-").putHeader("If-Range", "\"" + sha256 + "\"");
-    }
-    return owner.http.request(options)
+    return requestTo(current)
+        .compose(options -> {
+          if (offset > 0) {
+            options.putHeader("Range", "bytes=" + offset + "-").putHeader("If-Range", "\"" + sha256 + "\"");
+          }
+          return owner.http.request(options);
+        })
         .compose(sent -> {
           request = sent;
+          watch = new SourceWatch(owner.settings.patience(), System.nanoTime());
           if (cancelled) {
             sent.reset();
           }
           return sent.send();
         })
         .compose(response -> receive(response, offset, source))
-        .compose(done -> {
-          if (partial.length() > size) {
-            return Future.failedFuture(new CorruptData("it sent more than the file's " + size + " bytes"));
-          }
-          return partial.length() == size ? Future.succeededFuture()
-              : Future.failedFuture(new IllegalStateException(
-                  "the connection ended after " + partial.length() + " of " + size + " bytes"));
-        });
+        .compose(done -> partial.length() == size ? Future.succeededFuture()
+            : Future.failedFuture(new SourceFailure(FailureReason.CONNECTION_LOST,
+                "the connection ended after " + partial.length() + " of " + size + " bytes")));
   }
 
+  /**
+   * Exactly {@code <address>/files/<sha256>} on the address the tracker gave, never a redirect.
+   * The host is resolved here and connected to by that address, so a name that resolves to a
+   * link-local or metadata address is refused, and cannot be made to resolve elsewhere between
+   * the check and the connection.
+   */
+  private Future<RequestOptions> requestTo(Lease current) {
+    PeerAddress address;
+    try {
+      address = PeerAddress.parse(current.sourceAddress());
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(new SourceFailure(FailureReason.BAD_ADDRESS, e.getMessage()));
+    }
+    return owner.vertx.executeBlocking(() -> InetAddress.getByName(address.host()), false)
+        .recover(e -> Future.failedFuture(new SourceFailure(FailureReason.UNREACHABLE, "cannot resolve " + address.host())))
+        .compose(resolved -> PeerAddress.isForbidden(resolved)
+            ? Future.failedFuture(new SourceFailure(FailureReason.BAD_ADDRESS, address.host() + " resolves to " + resolved))
+            : Future.succeededFuture(new RequestOptions()
+                .setMethod(HttpMethod.GET)
+                .setServer(SocketAddress.inetSocketAddress(new InetSocketAddress(resolved, address.port())))
+                .setHost(address.host())
+                .setPort(address.port())
+                .setSsl(address.tls())
+                .setURI(address.filesPath(sha256))
+                .setFollowRedirects(false)));
+  }
+
+  /**
+   * Takes the body only when its status and headers agree with the size the source declared
+   * (200 for the whole file, or 206 for exactly the rest asked for); anything else is the
+   * source's fault and nothing of it is written.
+   */
   private Future<Void> receive(HttpClientResponse response, long offset, Source source) {
-    String contentRange = response.getHeader(HttpHeaders.CONTENT_RANGE);
-    if (response.statusCode() == 206 && contentRange != null && contentRange.startsWith("bytes " + offset + "-")) {
-      return partial.receive(response, false, source.bytes()::addAndGet);
+    int status = response.statusCode();
+    boolean whole = status == 200;
+    if (!whole && status != 206) {
+      return refuse(response, new SourceFailure(status == 503 ? FailureReason.BUSY : FailureReason.REFUSED,
+          "it answered HTTP " + status));
     }
-    if (response.statusCode() == 200) {
-      return partial.receive(response, true, source.bytes()::addAndGet);
+    String expectedRange = "bytes " + offset + "-" + (size - 1) + "/" + size;
+    if (!whole && !expectedRange.equals(response.getHeader(HttpHeaders.CONTENT_RANGE))) {
+      return refuse(response, new SourceFailure(FailureReason.SIZE_MISMATCH,
+          "it answered with Content-Range '" + response.getHeader(HttpHeaders.CONTENT_RANGE) + "', not '" + expectedRange + "'"));
     }
-    response.pause();
-    return Future.failedFuture(new IllegalStateException("it answered HTTP " + response.statusCode()));
+    String contentLength = response.getHeader(HttpHeaders.CONTENT_LENGTH);
+    long expectedLength = whole ? size : size - offset;
+    if (contentLength != null && !contentLength.equals(String.valueOf(expectedLength))) {
+      return refuse(response, new SourceFailure(FailureReason.SIZE_MISMATCH,
+          "it announced " + contentLength + " bytes, not " + expectedLength));
+    }
+    if (whole) {
+      contributors.clear();
+    }
+    return partial.receive(response, whole, size, bytes -> {
+      source.bytes().addAndGet(bytes);
+      contributors.add(source.peerId());
+    });
   }
 
-  private Future<Void> verifyAndSave(Lease current) {
+  private static Future<Void> refuse(HttpClientResponse response, SourceFailure failure) {
+    response.pause();
+    return Future.failedFuture(failure);
+  }
+
+  /**
+   * Checks the whole file against its SHA-256. A source is blamed for a mismatch only when every
+   * byte came from it; when several sources (or an earlier run) contributed, the bytes are
+   * dropped without blaming anyone, and from then on each source must deliver the whole file on
+   * its own, so the next mismatch names the culprit.
+   */
+  private Future<Void> verify(Lease current) {
     state = State.VERIFYING;
-    if (!partial.matches(sha256)) {
-      return Future.failedFuture(new CorruptData("its data did not match the SHA-256"));
+    if (partial.matches(sha256)) {
+      return Future.succeededFuture();
     }
-    return owner.vertx.executeBlocking(this::moveIntoPlace)
+    boolean soleSender = Set.of(current.sourcePeerId()).containsAll(contributors);
+    if (!soleSender) {
+      mixSources = false;
+    }
+    return discardPartial().compose(discarded -> Future.failedFuture(soleSender
+        ? new SourceFailure(FailureReason.CORRUPT, "its data did not match the SHA-256")
+        : new SourceFailure(FailureReason.INCONCLUSIVE, "the data of several sources did not match the SHA-256")));
+  }
+
+  private Future<Void> save(Lease current) {
+    return owner.vertx.executeBlocking(() -> TargetFolder.place(partial.path(), owner.settings.targetDir(), name, sha256, size))
+        .recover(e -> Future.failedFuture(new PartialFile.DiskFailure(owner.settings.targetDir().resolve(name), e)))
         .compose(target -> owner.onVerified.apply(target, sha256).map(target))
         .compose(target -> {
           savedAs = target;
@@ -275,47 +371,61 @@ public final class Download {
         .mapEmpty();
   }
 
-  /** Renames the verified file into the target folder, next to any other file of that name. */
-  private Path moveIntoPlace() throws Exception {
-    Files.createDirectories(owner.settings.targetDir());
-    String fileName = safeFileName(name, sha256);
-    for (int copy = 1; ; copy++) {
-      Path target = owner.settings.targetDir().resolve(copy == 1 ? fileName : numbered(fileName, copy));
-      if (Files.isRegularFile(target) && Files.size(target) == size && Sha256.ofFile(target).equals(sha256)) {
-        Files.delete(partial.path());
-        return target;
-      }
-      try {
-        return Files.move(partial.path(), target);
-      } catch (FileAlreadyExistsException e) {
-        // another file has this name: try the next number
-      }
-    }
+  private Future<Void> discardPartial() {
+    contributors.clear();
+    return partial.discard();
   }
 
   /**
-   * Reports the failed transfer, excludes its source and carries on with another. When no other
-   * holder is left, the holders that only broke off (a closed connection, a stall, an error
-   * status) get one more round, resuming from the bytes on disk: with a single holder, one dropped
-   * connection should not end a download. Holders that sent wrong data are never asked again.
+   * Reports the failed transfer with a reason of Shoal's own, excludes its source and carries on
+   * with another. When no other holder is left, the holders that did not lie about the file get
+   * one more round, resuming from the bytes on disk: with a single holder, one dropped connection
+   * should not end a download. Holders that sent wrong data or sizes are never asked again. A
+   * failure of this node's own disk ends the download without blaming anyone.
    */
   private void recover(Lease current, Source source, Throwable failure) {
     if (cancelled) {
       finishCancelled(current);
       return;
     }
+    HttpClientRequest broken = request;
     request = null;
-    String reason = describe(failure);
-    LOG.warn("downloading {} from {} failed: {}", name, source.name(), reason);
-    failures.add(source.name() + " (" + reason + ")");
+    if (broken != null) {
+      broken.reset();
+    }
+    if (failure instanceof PartialFile.DiskFailure disk) {
+      endForDisk(current, disk);
+      return;
+    }
+    FailureReason reason = classify(failure);
+    LOG.warn("downloading {} from {} failed ({}): {}", name, source.name(), reason.code(), failure.getMessage());
+    failures.add(source.name() + ": " + reason.sentence());
     reportFailed(current, reason);
     excluded.add(source.peerId());
-    Future<Void> cleanup = Future.succeededFuture();
-    if (failure instanceof CorruptData) {
-      corrupt.add(source.peerId());
-      cleanup = partial.discard();
+    if (NEVER_AGAIN.contains(reason)) {
+      neverAgain.add(source.peerId());
     }
+    Future<Void> cleanup = reason == FailureReason.OVERSIZED ? discardPartial() : Future.succeededFuture();
     cleanup.onComplete(done -> askForAnotherSource());
+  }
+
+  private FailureReason classify(Throwable failure) {
+    if (stopping != null) {
+      return stopping == SourceWatch.Verdict.TOO_SLOW ? FailureReason.TOO_SLOW : FailureReason.STALLED;
+    }
+    if (failure instanceof SourceFailure sourceFailure) {
+      return sourceFailure.reason();
+    }
+    if (failure instanceof ConnectException || failure instanceof ConnectTimeoutException) {
+      return FailureReason.UNREACHABLE;
+    }
+    return FailureReason.CONNECTION_LOST;
+  }
+
+  private void endForDisk(Lease current, PartialFile.DiskFailure disk) {
+    LOG.warn("downloading {} stopped: {}", name, disk.getMessage());
+    reportFailed(current, FailureReason.DOWNLOADER_ERROR);
+    finish(State.FAILED, "The download of " + name + " stopped: " + disk.sentence() + ".");
   }
 
   private void askForAnotherSource() {
@@ -323,33 +433,25 @@ public final class Download {
         .onSuccess(this::attempt)
         .onFailure(e -> {
           boolean nobodyElse = e instanceof ApiError apiError && "not_available".equals(apiError.code());
-          if (nobodyElse && !secondRound && excluded.size() > corrupt.size()) {
+          if (nobodyElse && !secondRound && excluded.size() > neverAgain.size()) {
             secondRound = true;
-            excluded.retainAll(corrupt);
+            excluded.retainAll(neverAgain);
             owner.vertx.setTimer(SECOND_ROUND_DELAY_MILLIS, id -> askForAnotherSource());
             return;
           }
           finish(State.FAILED, nobodyElse
-              ? "Every peer holding " + name + " failed: " + String.join("; ", failures) + "."
+              ? "Every peer holding " + name + " failed. " + String.join(" ", failures)
               : "No other source for " + name + " could be found: " + e.getMessage());
         });
   }
 
-  private String describe(Throwable failure) {
-    if (stalled || failure instanceof TimeoutException) {
-      return "it sent nothing for " + owner.settings.patience().stallTimeout().toSeconds() + " s";
-    }
-    String message = failure.getMessage();
-    return message == null ? failure.getClass().getSimpleName() : message;
-  }
-
-  private void reportFailed(Lease current, String reason) {
+  private void reportFailed(Lease current, FailureReason reason) {
     owner.session.call(peer -> owner.tracker.reportFailed(peer, current.transferId(), reason))
         .onFailure(e -> LOG.debug("could not report a failed transfer: {}", e.getMessage()));
   }
 
   private void finishCancelled(Lease current) {
-    reportFailed(current, "cancelled by the downloader");
+    reportFailed(current, FailureReason.CANCELLED);
     finish(State.CANCELLED, null);
   }
 
@@ -358,7 +460,7 @@ public final class Download {
     error = message;
     state = end;
     speed = 0;
-    Future<Void> cleanup = end != State.DONE && partial != null ? partial.discard() : Future.succeededFuture();
+    Future<Void> cleanup = end != State.DONE && partial != null ? discardPartial() : Future.succeededFuture();
     cleanup.onComplete(done -> {
       publish(end == State.DONE ? PeerEvents.DOWNLOAD_DONE
           : end == State.FAILED ? PeerEvents.DOWNLOAD_FAILED : PeerEvents.DOWNLOAD_PROGRESS);
@@ -369,7 +471,7 @@ public final class Download {
   /** Four times a second: the speed, a progress event when bytes moved, stalls, and once a second the tracker. */
   private void tick() {
     long bytes = bytes();
-    watchForStall(bytes);
+    watchPace();
     speed = (speed + (bytes - lastTickBytes) * 1000 / TICK_MILLIS) / 2;
     lastTickBytes = bytes;
     if (bytes != lastPublishedBytes) {
@@ -385,50 +487,26 @@ public final class Download {
   }
 
   /**
-   * Breaks off the current request once its source has sent nothing for the stall timeout; time
-   * spent waiting for the disk (the source paused by backpressure) does not count.
+   * Breaks off the current request once its source has gone silent or crawled for too long (see
+   * {@link SourceWatch}); the failure that follows is told as a stall or as too slow.
    */
-  private void watchForStall(long bytes) {
+  private void watchPace() {
     HttpClientRequest current = request;
+    SourceWatch currentWatch = watch;
     PartialFile file = partial;
-    long now = System.nanoTime();
-    if (current == null || current != watchedRequest || bytes != watchedBytes || state != State.RUNNING
-        || file == null || file.waitingForDisk()) {
-      watchedRequest = current;
-      watchedBytes = bytes;
-      quietSince = now;
-    } else if (now - quietSince >= owner.settings.patience().stallTimeout().toNanos()) {
-      stalled = true;
-      watchedRequest = null;
-      current.reset(0, new TimeoutException("no data for " + owner.settings.patience().stallTimeout().toMillis() + " ms"));
+    if (current == null || currentWatch == null || state != State.RUNNING || file == null || stopping != null) {
+      return;
+    }
+    Source source = sources.get(sources.size() - 1);
+    SourceWatch.Verdict verdict = currentWatch.observe(System.nanoTime(), source.bytes().get(), file.waitingForDisk());
+    if (verdict != SourceWatch.Verdict.FINE) {
+      stopping = verdict;
+      current.reset(0, new TimeoutException(verdict.name()));
     }
   }
 
   private void publish(String event) {
     owner.vertx.eventBus().publish(PeerEvents.ADDRESS, toJson().put("event", event));
-  }
-
-  /** The name to save as: its last path segment, without control characters, never hidden. */
-  static String safeFileName(String name, String sha256) {
-    String base = name == null ? "" : name.replace('\\', '/');
-    base = base.substring(base.lastIndexOf('/') + 1).chars()
-        .filter(c -> !Character.isISOControl(c))
-        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
-        .toString().trim();
-    while (base.startsWith(".")) {
-      base = base.substring(1);
-    }
-    return base.isEmpty() ? sha256 : base;
-  }
-
-  private static String numbered(String fileName, int copy) {
-    int dot = fileName.lastIndexOf('.');
-    return dot > 0 ? fileName.substring(0, dot) + " (" + copy + ")" + fileName.substring(dot)
-        : fileName + " (" + copy + ")";
-  }
-
-  private static String stripSlash(String address) {
-    return address.endsWith("/") ? address.substring(0, address.length() - 1) : address;
   }
 
   /** The sources used, in that order, with the bytes each sent: {@code [{"peerId","bytes"}]}. */

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import shoal.common.transfer.FailureReason;
 import shoal.peer.share.Sha256;
 
 /**
@@ -92,10 +93,12 @@ final class PartialFile {
 
   /**
    * Appends {@code body} with backpressure. {@code fromStart} drops what the file held first (the
-   * source ignored our range). Completes once every byte received is hashed and on disk, whether
-   * the body ended or broke off; if the disk failed, the file starts over empty.
+   * source ignored our range). The file never grows past {@code limit} bytes: a body that would
+   * take it further fails with {@link FailureReason#OVERSIZED} before the excess is written.
+   * Completes once every byte accepted is hashed and on disk, whether the body ended or broke off;
+   * if the disk failed, the file starts over empty and the future fails with a {@link DiskFailure}.
    */
-  Future<Void> receive(ReadStream<Buffer> body, boolean fromStart, LongConsumer onBytes) {
+  Future<Void> receive(ReadStream<Buffer> body, boolean fromStart, long limit, LongConsumer onBytes) {
     if (fromStart) {
       digest = Sha256.newDigest();
       length = 0;
@@ -110,8 +113,8 @@ final class PartialFile {
       FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       channel.truncate(offset);
       return channel.position(offset);
-    }).compose(channel -> {
-      DiskWriter writer = new DiskWriter(channel, onBytes);
+    }).recover(e -> Future.failedFuture(new DiskFailure(path, e))).compose(channel -> {
+      DiskWriter writer = new DiskWriter(channel, limit, onBytes);
       this.writer = writer;
       return body.pipe().endOnComplete(false).to(writer)
           .transform(received -> writer.finish().<Void>transform(written -> {
@@ -119,7 +122,7 @@ final class PartialFile {
             if (written.failed()) {
               digest = Sha256.newDigest();
               length = 0;
-              return Future.failedFuture(new IOException("writing " + path + " failed: " + written.cause().getMessage()));
+              return Future.failedFuture(new DiskFailure(path, written.cause()));
             }
             return received.succeeded() ? Future.succeededFuture() : Future.failedFuture(received.cause());
           }));
@@ -138,10 +141,29 @@ final class PartialFile {
     return vertx.executeBlocking(() -> Files.deleteIfExists(path)).mapEmpty();
   }
 
+  /** This node's own disk failed (full, read-only, gone): no source is to blame. */
+  static final class DiskFailure extends IOException {
+
+    private final Path file;
+
+    DiskFailure(Path file, Throwable cause) {
+      super("writing " + file + " failed: " + cause.getMessage(), cause);
+      this.file = file;
+    }
+
+    /** A sentence for the user. */
+    String sentence() {
+      String message = String.valueOf(getCause().getMessage());
+      return message.contains("No space left") ? "there is no space left on the disk that holds " + file.getParent()
+          : "the disk that holds " + file.getParent() + " cannot be written (" + message + ")";
+    }
+  }
+
   /** The write end of the pipe: batches buffers and has a worker hash and write each batch in order. */
   private final class DiskWriter implements WriteStream<Buffer> {
 
     private final FileChannel channel;
+    private final long limit;
     private final LongConsumer onBytes;
     /** Bytes hashed and on their way to the file; touched by the worker only, one ordered task at a time. */
     private final ByteBuffer staging = ByteBuffer.allocateDirect(WRITE_BYTES);
@@ -153,13 +175,18 @@ final class PartialFile {
     /** Set while the pipe holds the source back for the disk; read by the stall watch on another thread. */
     private volatile Handler<Void> drainHandler;
 
-    DiskWriter(FileChannel channel, LongConsumer onBytes) {
+    DiskWriter(FileChannel channel, long limit, LongConsumer onBytes) {
       this.channel = channel;
+      this.limit = limit;
       this.onBytes = onBytes;
     }
 
     @Override
     public Future<Void> write(Buffer data) {
+      if (length + data.length() > limit) {
+        return Future.failedFuture(new SourceFailure(FailureReason.OVERSIZED,
+            "it sent more than the " + limit + " bytes of its file"));
+      }
       batch.add(data);
       batchBytes += data.length();
       queuedBytes += data.length();

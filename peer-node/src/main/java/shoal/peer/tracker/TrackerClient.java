@@ -13,6 +13,7 @@ import io.vertx.ext.web.client.WebClientOptions;
 import java.util.Collection;
 import java.util.List;
 import shoal.common.http.ApiError;
+import shoal.common.transfer.FailureReason;
 
 /**
  * The tracker's REST API as a peer calls it. Every answer other than 2xx fails the future with an
@@ -91,10 +92,9 @@ public final class TrackerClient {
     return send(HttpMethod.POST, "/api/v1/transfers/" + transferId + "/complete", peer.token(), null).mapEmpty();
   }
 
-  public Future<Void> reportFailed(Registration peer, String transferId, String reason) {
-    String bounded = reason.length() > 500 ? reason.substring(0, 500) : reason;
+  public Future<Void> reportFailed(Registration peer, String transferId, FailureReason reason) {
     return send(HttpMethod.POST, "/api/v1/transfers/" + transferId + "/fail", peer.token(),
-        new JsonObject().put("reason", bounded)).mapEmpty();
+        new JsonObject().put("reason", reason.code())).mapEmpty();
   }
 
   /** The tracker's file search, passed through unchanged. */

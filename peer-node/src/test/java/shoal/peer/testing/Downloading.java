@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
+import shoal.common.transfer.FailureReason;
 import shoal.peer.PeerNode;
 import shoal.tracker.testing.TrackerApi;
 
@@ -23,6 +24,28 @@ public final class Downloading {
     } finally {
       control.close();
     }
+  }
+
+  /**
+   * Asserts that the tracker holds no failure of {@code holder}'s transfers of {@code sha256} that
+   * blames it: whatever the others did, an honest holder is never reported at fault.
+   */
+  public static void assertNeverBlamed(PeerNetwork network, String sha256, String holder) {
+    assertThat(network.transfersOf(sha256).stream()
+            .filter(transfer -> holder.equals(transfer.getString("from")))
+            .filter(transfer -> "failed".equals(transfer.getString("state")))
+            .map(transfer -> transfer.getString("reason")))
+        .as("reasons given for the honest holder's failed transfers")
+        .allSatisfy(reason -> assertThat(FailureReason.fromCode(reason)).hasValueSatisfying(
+            known -> assertThat(known.blamesSource()).as(reason).isFalse()));
+  }
+
+  /** The reason the tracker recorded for the first failed transfer from {@code source}. */
+  public static String failureReason(PeerNetwork network, String sha256, String source) {
+    return network.transfersOf(sha256).stream()
+        .filter(transfer -> source.equals(transfer.getString("from")) && "failed".equals(transfer.getString("state")))
+        .map(transfer -> transfer.getString("reason"))
+        .findFirst().orElseThrow(() -> new AssertionError("no failed transfer from " + source));
   }
 
   /** Polls {@code GET /api/v1/downloads/{id}} until the download has finished; answers its last state. */

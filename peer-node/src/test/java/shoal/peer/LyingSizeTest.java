@@ -1,0 +1,98 @@
+package shoal.peer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import shoal.peer.share.Sha256;
+import shoal.peer.testing.Downloading;
+import shoal.peer.testing.FakeHolder;
+import shoal.peer.testing.PeerNetwork;
+import shoal.peer.testing.TestFiles;
+import shoal.tracker.testing.TrackerApi;
+
+/** Sizes: each source is held to its own declared size, and only the sources that sent bad bytes are blamed. */
+@DisplayName("A holder lying about a file")
+class LyingSizeTest {
+
+  private static final int SIZE = 1 << 20;
+
+  @RegisterExtension
+  final PeerNetwork network = PeerNetwork.perTest();
+
+  @Test
+  @DisplayName("A holder declaring a wrong size is blamed alone, and the download completes from the honest holder within 30 s, identical")
+  void wrongSizeCostsOnlyTheLiar(@TempDir Path honestShare, @TempDir Path downloading) throws Exception {
+    String sha256 = TestFiles.random(honestShare.resolve("build.zip"), SIZE, 31);
+    byte[] content = Files.readAllBytes(honestShare.resolve("build.zip"));
+    PeerNode honest = network.peer("honest", honestShare);
+    // It claims the file has 1 000 bytes and sends the real file's first 1 000.
+    try (FakeHolder liar = new FakeHolder((request, out) -> {
+      FakeHolder.head(out, "200 OK", "Content-Length: 1000");
+      out.write(content, 0, 1000);
+    })) {
+      String liarId = liar.register(network.tracker(), "liar", TrackerApi.file(sha256, "build.zip", 1000));
+      assertThat(network.occupyHolder(sha256, liarId)).isEqualTo(honest.peerId());
+      PeerNode downloader = network.peer("downloader", downloading);
+
+      JsonObject end = Downloading.awaitEnd(network, downloader, Downloading.start(network, downloader, sha256),
+          Duration.ofSeconds(30));
+
+      assertThat(end.getString("state")).as(end.encode()).isEqualTo("done");
+      assertThat(end.getLong("size")).isEqualTo(SIZE);
+      JsonArray sources = end.getJsonArray("sources");
+      assertThat(sources.stream().map(source -> ((JsonObject) source).getString("peerId")))
+          .containsExactly(liarId, honest.peerId());
+      assertThat(sources.getJsonObject(1).getLong("bytes")).as("all of it from the honest holder").isEqualTo(SIZE);
+      assertThat(Sha256.ofFile(downloading.resolve("build.zip"))).isEqualTo(sha256);
+      assertThat(Downloading.failureReason(network, sha256, liarId)).isEqualTo("corrupt");
+      Downloading.assertNeverBlamed(network, sha256, honest.peerId());
+    }
+  }
+
+  @Test
+  @DisplayName("When a liar's bytes and an honest holder's fail verification together, the honest holder is not blamed and the file is fetched whole from it")
+  void mixedBytesBlameNoHonestHolder(@TempDir Path honestShare, @TempDir Path downloading) throws Exception {
+    String sha256 = TestFiles.random(honestShare.resolve("dataset.bin"), SIZE, 32);
+    PeerNode honest = network.peer("honest", honestShare);
+    byte[] garbage = new byte[SIZE / 2];
+    IntStream.range(0, garbage.length).forEach(i -> garbage[i] = (byte) i);
+    // Every time: a 200 for the whole file, half of it wrong, then it hangs up as if it had crashed.
+    AtomicBoolean sent = new AtomicBoolean();
+    try (FakeHolder liar = new FakeHolder((request, out) -> {
+      FakeHolder.head(out, "200 OK", "Content-Length: " + SIZE);
+      out.write(garbage);
+      sent.set(true);
+    })) {
+      String liarId = liar.register(network.tracker(), "liar", TrackerApi.file(sha256, "dataset.bin", SIZE));
+      assertThat(network.occupyHolder(sha256, liarId)).isEqualTo(honest.peerId());
+      PeerNode downloader = network.peer("downloader", downloading);
+
+      JsonObject end = Downloading.awaitEnd(network, downloader, Downloading.start(network, downloader, sha256),
+          Duration.ofSeconds(30));
+
+      assertThat(sent).isTrue();
+      assertThat(end.getString("state")).as(end.encode()).isEqualTo("done");
+      assertThat(Sha256.ofFile(downloading.resolve("dataset.bin"))).isEqualTo(sha256);
+      Downloading.assertNeverBlamed(network, sha256, honest.peerId());
+      assertThat(network.transfersOf(sha256).stream()
+              .filter(transfer -> honest.peerId().equals(transfer.getString("from")))
+              .map(transfer -> transfer.getString("state") + ":" + transfer.getString("reason")))
+          .as("the mixed verification is reported without blame, then the whole file comes from the honest holder")
+          .contains("failed:inconclusive", "completed:null");
+      JsonArray sources = end.getJsonArray("sources");
+      JsonObject last = sources.getJsonObject(sources.size() - 1);
+      assertThat(last.getString("peerId")).isEqualTo(honest.peerId());
+      assertThat(last.getLong("bytes")).as("the last attempt fetched the whole file from the honest holder").isEqualTo(SIZE);
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package shoal.peer.testing;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import shoal.tracker.testing.TrackerApi;
+
+/**
+ * A files port that misbehaves as a test tells it: a plain socket server on 127.0.0.1 that reads
+ * each request head and hands it to the test's {@link Answer}, each connection on a thread of its
+ * own. Registered at the tracker through the REST API like any peer, and kept alive there by
+ * heartbeats, so that it stays a holder however long the test runs.
+ */
+public final class FakeHolder implements AutoCloseable {
+
+  /** What the fake sends back for one request. */
+  @FunctionalInterface
+  public interface Answer {
+    void answer(Request request, OutputStream out) throws Exception;
+  }
+
+  /**
+   * One request as received.
+   *
+   * @param target the request target, e.g. {@code /files/<sha256>}
+   * @param rangeStart the first byte of {@code Range: bytes=N-}, 0 without one
+   */
+  public record Request(String target, long rangeStart) {}
+
+  private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+  private final Answer answer;
+  private final List<Socket> connections = new CopyOnWriteArrayList<>();
+  private final List<Request> requests = new CopyOnWriteArrayList<>();
+  private volatile Thread heartbeat;
+
+  public FakeHolder(Answer answer) throws IOException {
+    this.answer = answer;
+    Thread acceptor = new Thread(this::accept, "fake-holder-" + server.getLocalPort());
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  /** {@code http://127.0.0.1:PORT}: what it registers as its address. */
+  public String address() {
+    return "http://127.0.0.1:" + server.getLocalPort();
+  }
+
+  /** Every request received so far. */
+  public List<Request> requests() {
+    return List.copyOf(requests);
+  }
+
+  /**
+   * Registers at {@code address} with {@code files} and heartbeats every second until closed;
+   * answers the peer id.
+   */
+  public String register(TrackerApi tracker, String name, String address, JsonObject... files) {
+    var response = tracker.post("/api/v1/peers", null, new JsonObject()
+        .put("name", name).put("address", address).put("files", new JsonArray(List.of((Object[]) files))));
+    if (response.statusCode() != 201) {
+      throw new AssertionError("the fake holder was not registered: " + response.bodyAsString());
+    }
+    JsonObject registration = response.bodyAsJsonObject();
+    String peerId = registration.getString("peerId");
+    String token = registration.getString("token");
+    Thread beating = new Thread(() -> {
+      while (!Thread.currentThread().isInterrupted()) {
+        try {
+          Thread.sleep(1_000);
+          tracker.post("/api/v1/peers/" + peerId + "/heartbeat", token, null);
+        } catch (InterruptedException e) {
+          return;
+        } catch (RuntimeException e) {
+          // the tracker is stopping with the test
+        }
+      }
+    }, "fake-holder-heartbeat");
+    beating.setDaemon(true);
+    beating.start();
+    heartbeat = beating;
+    return peerId;
+  }
+
+  /** {@link #register} at its own address. */
+  public String register(TrackerApi tracker, String name, JsonObject... files) {
+    return register(tracker, name, address(), files);
+  }
+
+  private void accept() {
+    try {
+      while (true) {
+        Socket socket = server.accept();
+        connections.add(socket);
+        Thread serving = new Thread(() -> serve(socket), "fake-holder-connection");
+        serving.setDaemon(true);
+        serving.start();
+      }
+    } catch (IOException e) {
+      // closed at the end of the test
+    }
+  }
+
+  private void serve(Socket socket) {
+    try (socket) {
+      BufferedReader head = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+      String requestLine = head.readLine();
+      if (requestLine == null) {
+        return;
+      }
+      long rangeStart = 0;
+      for (String line = head.readLine(); line != null && !line.isEmpty(); line = head.readLine()) {
+        if (line.toLowerCase(Locale.ROOT).startsWith("range: bytes=")) {
+          rangeStart = Long.parseLong(line.substring("range: bytes=".length(), line.indexOf('-')));
+        }
+      }
+      Request request = new Request(requestLine.split(" ")[1], rangeStart);
+      requests.add(request);
+      OutputStream out = socket.getOutputStream();
+      answer.answer(request, out);
+      out.flush();
+    } catch (Exception e) {
+      // the downloader hung up, or the test ended
+    }
+  }
+
+  /** Writes a response head: {@code status} with each {@code "Name: value"} header. */
+  public static void head(OutputStream out, String status, String... headers) throws IOException {
+    StringBuilder text = new StringBuilder("HTTP/1.1 ").append(status).append("\r\n");
+    for (String header : headers) {
+      text.append(header).append("\r\n");
+    }
+    out.write(text.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+  }
+
+  @Override
+  public void close() throws IOException {
+    Thread beating = heartbeat;
+    if (beating != null) {
+      beating.interrupt();
+    }
+    server.close();
+    for (Socket socket : connections) {
+      socket.close();
+    }
+  }
+}
