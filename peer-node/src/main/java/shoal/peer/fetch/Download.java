@@ -5,20 +5,15 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.SocketAddress;
 import java.net.ConnectException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,7 +23,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import shoal.common.http.ApiError;
-import shoal.common.net.PeerAddress;
 import shoal.common.transfer.FailureReason;
 import shoal.peer.PeerEvents;
 import shoal.peer.tracker.TrackerClient.Lease;
@@ -246,13 +240,8 @@ public final class Download {
     if (offset == size) {
       return Future.succeededFuture();
     }
-    return requestTo(current)
-        .compose(options -> {
-          if (offset > 0) {
-            options.putHeader("Range", "bytes=" + offset + "-").putHeader("If-Range", "\"" + sha256 + "\"");
-          }
-          return owner.http.request(options);
-        })
+    return SourceRequest.to(owner.vertx, current.sourceAddress(), sha256, offset)
+        .compose(owner.http::request)
         .compose(sent -> {
           request = sent;
           watch = new SourceWatch(owner.settings.patience(), System.nanoTime());
@@ -267,56 +256,14 @@ public final class Download {
                 "the connection ended after " + partial.length() + " of " + size + " bytes")));
   }
 
-  /**
-   * Exactly {@code <address>/files/<sha256>} on the address the tracker gave, never a redirect.
-   * The host is resolved here and connected to by that address, so a name that resolves to a
-   * link-local or metadata address is refused, and cannot be made to resolve elsewhere between
-   * the check and the connection.
-   */
-  private Future<RequestOptions> requestTo(Lease current) {
-    PeerAddress address;
-    try {
-      address = PeerAddress.parse(current.sourceAddress());
-    } catch (IllegalArgumentException e) {
-      return Future.failedFuture(new SourceFailure(FailureReason.BAD_ADDRESS, e.getMessage()));
-    }
-    return owner.vertx.executeBlocking(() -> InetAddress.getByName(address.host()), false)
-        .recover(e -> Future.failedFuture(new SourceFailure(FailureReason.UNREACHABLE, "cannot resolve " + address.host())))
-        .compose(resolved -> PeerAddress.isForbidden(resolved)
-            ? Future.failedFuture(new SourceFailure(FailureReason.BAD_ADDRESS, address.host() + " resolves to " + resolved))
-            : Future.succeededFuture(new RequestOptions()
-                .setMethod(HttpMethod.GET)
-                .setServer(SocketAddress.inetSocketAddress(new InetSocketAddress(resolved, address.port())))
-                .setHost(address.host())
-                .setPort(address.port())
-                .setSsl(address.tls())
-                .setURI(address.filesPath(sha256))
-                .setFollowRedirects(false)));
-  }
-
-  /**
-   * Takes the body only when its status and headers agree with the size the source declared
-   * (200 for the whole file, or 206 for exactly the rest asked for); anything else is the
-   * source's fault and nothing of it is written.
-   */
+  /** Writes the body into the partial file when {@link SourceRequest#refusal} finds nothing wrong with it. */
   private Future<Void> receive(HttpClientResponse response, long offset, Source source) {
-    int status = response.statusCode();
-    boolean whole = status == 200;
-    if (!whole && status != 206) {
-      return refuse(response, new SourceFailure(status == 503 ? FailureReason.BUSY : FailureReason.REFUSED,
-          "it answered HTTP " + status));
+    Optional<SourceFailure> refusal = SourceRequest.refusal(response, offset, size);
+    if (refusal.isPresent()) {
+      response.pause();
+      return Future.failedFuture(refusal.get());
     }
-    String expectedRange = "bytes " + offset + "-" + (size - 1) + "/" + size;
-    if (!whole && !expectedRange.equals(response.getHeader(HttpHeaders.CONTENT_RANGE))) {
-      return refuse(response, new SourceFailure(FailureReason.SIZE_MISMATCH,
-          "it answered with Content-Range '" + response.getHeader(HttpHeaders.CONTENT_RANGE) + "', not '" + expectedRange + "'"));
-    }
-    String contentLength = response.getHeader(HttpHeaders.CONTENT_LENGTH);
-    long expectedLength = whole ? size : size - offset;
-    if (contentLength != null && !contentLength.equals(String.valueOf(expectedLength))) {
-      return refuse(response, new SourceFailure(FailureReason.SIZE_MISMATCH,
-          "it announced " + contentLength + " bytes, not " + expectedLength));
-    }
+    boolean whole = response.statusCode() == 200;
     if (whole) {
       contributors.clear();
     }
@@ -324,11 +271,6 @@ public final class Download {
       source.bytes().addAndGet(bytes);
       contributors.add(source.peerId());
     });
-  }
-
-  private static Future<Void> refuse(HttpClientResponse response, SourceFailure failure) {
-    response.pause();
-    return Future.failedFuture(failure);
   }
 
   /**
