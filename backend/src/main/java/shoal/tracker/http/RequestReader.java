@@ -3,8 +3,6 @@ package shoal.tracker.http;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -13,8 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import shoal.common.files.SafeFileName;
 import shoal.common.http.ApiError;
 import shoal.common.http.BearerToken;
+import shoal.common.net.PeerAddress;
 import shoal.tracker.registry.FileEntry;
 import shoal.tracker.registry.PeerRegistry;
 
@@ -29,8 +29,13 @@ final class RequestReader {
   static final int MAX_FILES_PER_REQUEST = 10_000;
   static final int MAX_PAGE = 1_000;
 
+  /** The contract's largest size: 2^53 - 1, the largest whole number JavaScript holds exactly. */
+  static final long MAX_SIZE = 9_007_199_254_740_991L;
+
+  /** The SHA-256 of no bytes at all: the only file whose size can be 0. */
+  static final String EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-  private static final int MAX_NAME = 1_024;
   private static final int MAX_ADDRESS = 2_048;
 
   private RequestReader() {}
@@ -50,9 +55,9 @@ final class RequestReader {
     }
   }
 
-  /** The body, or an empty object when the client sent none. */
+  /** The body, or an empty object when the client sent none (no body at all has length -1, not 0). */
   static JsonObject optionalJsonObject(RoutingContext ctx) {
-    return ctx.body().length() == 0 ? new JsonObject() : jsonObject(ctx);
+    return ctx.body().isEmpty() ? new JsonObject() : jsonObject(ctx);
   }
 
   static String text(JsonObject json, String field, int maxLength) {
@@ -69,27 +74,22 @@ final class RequestReader {
     return text;
   }
 
-  static String optionalText(JsonObject json, String field, int maxLength) {
-    return json.getValue(field) == null ? null : text(json, field, maxLength);
-  }
-
   static String peerName(JsonObject json) {
     return text(json, "name", 200);
   }
 
-  /** An absolute http or https URL with a host: where other peers fetch this peer's files. */
+  /**
+   * The peer's files address, checked by {@link PeerAddress} (no credentials, query or fragment,
+   * nothing link-local, unspecified, multicast or a cloud metadata service), and normalized.
+   */
   static String address(JsonObject json) {
     String address = text(json, "address", MAX_ADDRESS);
     try {
-      URI uri = new URI(address);
-      String scheme = uri.getScheme();
-      if (("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme)) && uri.getHost() != null) {
-        return address;
-      }
-    } catch (URISyntaxException e) {
-      // reported below
+      return PeerAddress.parse(address).base();
+    } catch (IllegalArgumentException e) {
+      throw ApiError.invalidRequest("'address' must be an http or https URL of the peer's files port, such as "
+          + "http://10.0.0.5:7001, that other peers may fetch from. " + e.getMessage());
     }
-    throw ApiError.invalidRequest("'address' must be an absolute http or https URL such as http://10.0.0.5:7001, not '" + address + "'.");
   }
 
   static long nonNegativeLong(JsonObject json, String field) {
@@ -102,7 +102,9 @@ final class RequestReader {
 
   /**
    * The {@code files} array: each {@code {"sha256","name","size"}}, at most
-   * {@value #MAX_FILES_PER_REQUEST}. A hash listed twice keeps its first entry.
+   * {@value #MAX_FILES_PER_REQUEST}. A hash listed twice keeps its first entry. Names must already
+   * be safe file names ({@link SafeFileName}): the tracker hands them to every downloader, and a
+   * refusal with the reason teaches a peer more than a silent repair would.
    */
   static List<FileEntry> files(JsonObject json) {
     Object value = json.getValue("files");
@@ -121,14 +123,47 @@ final class RequestReader {
       if (!(array.getValue(i) instanceof JsonObject file)) {
         throw ApiError.invalidRequest("files[" + i + "] must be an object.");
       }
+      String where = "files[" + i + "]";
       try {
-        FileEntry entry = new FileEntry(sha256(file.getValue("sha256")), text(file, "name", MAX_NAME), nonNegativeLong(file, "size"));
+        String sha256 = sha256(file.getValue("sha256"));
+        where += " (sha256 " + sha256 + ")";
+        FileEntry entry = new FileEntry(sha256, fileName(file, sha256), size(file, sha256));
         files.putIfAbsent(entry.sha256(), entry);
       } catch (ApiError e) {
-        throw ApiError.invalidRequest("files[" + i + "]: " + e.getMessage());
+        throw ApiError.invalidRequest(where + ": " + e.getMessage());
       }
     }
     return new ArrayList<>(files.values());
+  }
+
+  /** A file's {@code name}: non-empty, and a name {@link SafeFileName} would leave as it is. */
+  private static String fileName(JsonObject file, String sha256) {
+    if (!(file.getValue("name") instanceof String name) || name.isEmpty()) {
+      throw ApiError.invalidRequest("'name' must be a non-empty string.");
+    }
+    SafeFileName.problem(name).ifPresent(problem -> {
+      throw ApiError.invalidRequest("'name' is not a safe file name: " + problem + "; send it as '"
+          + SafeFileName.sanitize(name, sha256) + "'.");
+    });
+    return name;
+  }
+
+  /**
+   * A file's {@code size}: 0 to {@value #MAX_SIZE}, and 0 only for the empty file, since any
+   * other hash of no bytes is a provably false claim.
+   */
+  private static long size(JsonObject file, String sha256) {
+    Object value = file.getValue("size");
+    if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < 0
+        || ((Number) value).longValue() > MAX_SIZE) {
+      throw ApiError.invalidRequest("'size' must be a whole number from 0 to " + MAX_SIZE + ".");
+    }
+    long size = ((Number) value).longValue();
+    if (size == 0 && !sha256.equals(EMPTY_SHA256)) {
+      throw ApiError.invalidRequest("'size' is 0, but a file of no bytes has the SHA-256 " + EMPTY_SHA256
+          + ", not this one: the claim cannot be true.");
+    }
+    return size;
   }
 
   /** {@code exclude}: peer ids not to download from. */

@@ -4,9 +4,11 @@ import static shoal.tracker.http.RequestReader.*;
 
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import shoal.common.http.ApiError;
+import shoal.common.transfer.FailureReason;
 import shoal.tracker.registry.Transfer;
 import shoal.tracker.registry.TransferLease;
 import shoal.tracker.registry.TransferLedger;
@@ -43,8 +45,22 @@ final class TransferApi {
   }
 
   void failTransfer(RoutingContext ctx) {
-    String reason = optionalText(optionalJsonObject(ctx), "reason", 500);
-    Replies.ok(ctx, ledger.fail(transferIdParam(ctx), bearerToken(ctx), reason == null ? "unspecified" : reason));
+    UUID transferId = transferIdParam(ctx);
+    Replies.ok(ctx, ledger.fail(transferId, bearerToken(ctx), failureReason(optionalJsonObject(ctx))));
+  }
+
+  /**
+   * {@code reason}: one of Shoal's codes, {@code unspecified} when absent. Free text is refused,
+   * not stored: what a source said or did is the downloader's to judge, and only Shoal's own
+   * sentences travel on to the dashboard and other users.
+   */
+  private static FailureReason failureReason(JsonObject body) {
+    Object value = body.getValue("reason");
+    if (value == null) {
+      return FailureReason.UNSPECIFIED;
+    }
+    Optional<FailureReason> reason = value instanceof String code ? FailureReason.fromCode(code) : Optional.empty();
+    return reason.orElseThrow(() -> ApiError.invalidRequest("'reason' must be one of " + FailureReason.codes() + "."));
   }
 
   void listTransfers(RoutingContext ctx) {

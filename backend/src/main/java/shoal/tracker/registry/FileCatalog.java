@@ -42,7 +42,8 @@ public final class FileCatalog {
       List<Holder> holders = new ArrayList<>(rows.size());
       Row first = rows.iterator().next();
       rows.forEach(row -> holders.add(new Holder(
-          row.getUUID("peer_id"), row.getString("peer_name"), row.getString("address"), row.getLong("active_uploads"))));
+          row.getUUID("peer_id"), row.getString("peer_name"), row.getString("address"), row.getLong("active_uploads"),
+          row.getLong("holder_size"))));
       return new FileDetails(sha256, first.getString("name"), first.getLong("size"), holders);
     });
   }

@@ -20,7 +20,7 @@ final class LeastLoadedBalancer {
 
   private LeastLoadedBalancer() {}
 
-  /** The chosen holder, with its name and size for the file; empty when nobody else holds it. */
+  /** The chosen holder, with its own name and size for the file; empty when nobody else holds it. */
   static Future<Optional<Choice>> choose(SqlConnection tx, String sha256, UUID downloader, Collection<UUID> excluded) {
     return tx.preparedQuery(LOCK_CANDIDATES)
         .execute(Tuple.of(sha256, downloader, excluded.toArray(UUID[]::new)))
@@ -37,15 +37,14 @@ final class LeastLoadedBalancer {
               .compose(chosenRows -> {
                 Row row = chosenRows.iterator().next();
                 Choice choice = new Choice(
-                    new Holder(row.getUUID("peer_id"), row.getString("peer_name"), row.getString("address"), 0),
-                    row.getString("name"),
-                    row.getLong("size"));
+                    new Holder(row.getUUID("peer_id"), row.getString("peer_name"), row.getString("address"), 0, row.getLong("size")),
+                    row.getString("name"));
                 return tx.preparedQuery(MARK_CHOSEN).execute(Tuple.of(choice.holder().peerId()))
                     .map(marked -> Optional.of(choice));
               });
         });
   }
 
-  /** The chosen holder and its name and size for the file. */
-  record Choice(Holder holder, String fileName, long size) {}
+  /** The chosen holder (its {@code size} its own for the file) and its name for the file. */
+  record Choice(Holder holder, String fileName) {}
 }

@@ -88,7 +88,7 @@ public final class PeerRegistry {
   public Future<Void> leave(UUID peerId) {
     return pool
         .withTransaction(conn -> conn.preparedQuery(LOCK_PEERS_TO_DELETE).execute(Tuple.tuple().addArrayOfUUID(new UUID[] {peerId}))
-            .compose(locked -> depart(conn, List.of(peerId), "peer left")))
+            .compose(locked -> depart(conn, List.of(peerId), Transfer.PEER_LEFT)))
         .map(departed -> {
           if (departed.isEmpty()) {
             throw unknownPeer();
@@ -109,7 +109,7 @@ public final class PeerRegistry {
         .withTransaction(conn -> conn.preparedQuery(LOCK_EXPIRED_PEERS).execute(Tuple.of(EXPIRY_BATCH)).compose(rows -> {
           List<UUID> expired = new ArrayList<>();
           rows.forEach(row -> expired.add(row.getUUID("peer_id")));
-          return expired.isEmpty() ? Future.succeededFuture(List.<JsonObject>of()) : depart(conn, expired, "peer expired");
+          return expired.isEmpty() ? Future.succeededFuture(List.<JsonObject>of()) : depart(conn, expired, Transfer.PEER_EXPIRED);
         }))
         .map(departed -> {
           departed.forEach(peer -> events.publish(RegistryEvents.PEER_EXPIRED, peer));

@@ -174,9 +174,9 @@ final class RegistryQueries {
       ORDER BY f.name, f.sha256
       LIMIT $2 OFFSET $3""";
 
-  /** The file's catalogue name and size, with each live holder. */
+  /** The file's catalogue name and size, with each live holder and the size it reported. */
   static final String FILE_HOLDERS = """
-      SELECT p.peer_id, p.name AS peer_name, p.address, f.name, f.size, l.active_uploads
+      SELECT p.peer_id, p.name AS peer_name, p.address, f.name, f.size, l.active_uploads, h.size AS holder_size
       FROM holdings h
       JOIN peers p ON p.peer_id = h.peer_id AND p.expires_at > now()
       JOIN peer_load l ON l.peer_id = p.peer_id
@@ -229,7 +229,10 @@ final class RegistryQueries {
       ORDER BY p.peer_id
       FOR NO KEY UPDATE OF p""";
 
-  /** Least active uploads first, then chosen fewest times, then chosen longest ago. */
+  /**
+   * Least active uploads first, then chosen fewest times, then chosen longest ago; with the name
+   * and size the chosen holder reported, which its lease carries, not the catalogue's.
+   */
   static final String LEAST_LOADED_CANDIDATE = """
       SELECT p.peer_id, p.name AS peer_name, p.address, h.name, h.size
       FROM holdings h

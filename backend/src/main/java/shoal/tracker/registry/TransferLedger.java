@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.stream.Stream;
 import shoal.common.http.ApiError;
+import shoal.common.transfer.FailureReason;
 import shoal.tracker.events.RegistryEvents;
 
 /**
@@ -70,11 +71,11 @@ public final class TransferLedger {
           Holder source = choice.get().holder();
           UUID transferId = UUID.randomUUID();
           return tx.preparedQuery(INSERT_TRANSFER)
-              .execute(Tuple.tuple(List.of(transferId, sha256, choice.get().fileName(), choice.get().size(),
+              .execute(Tuple.tuple(List.of(transferId, sha256, choice.get().fileName(), source.size(),
                   source.peerId(), source.name(), downloader.peerId(), downloader.name())))
               .compose(rows -> tx.preparedQuery(TAKE_UPLOAD).execute(Tuple.of(source.peerId()))
                   .map(taken -> new TransferLease(
-                      new Transfer(transferId, sha256, choice.get().fileName(), choice.get().size(),
+                      new Transfer(transferId, sha256, choice.get().fileName(), source.size(),
                           source.peerId(), source.name(), downloader.peerId(), downloader.name(), 0,
                           Transfer.ACTIVE, null, rows.iterator().next().getOffsetDateTime("started_at").toInstant()),
                       source)));
@@ -136,8 +137,11 @@ public final class TransferLedger {
     });
   }
 
-  /** Marks the transfer failed; the downloader does not become a holder. Repeating it is harmless. */
-  public Future<Void> fail(UUID transferId, String token, String reason) {
+  /**
+   * Marks the transfer failed for {@code reason}; the downloader does not become a holder.
+   * Repeating it is harmless (the first reason stays).
+   */
+  public Future<Void> fail(UUID transferId, String token, FailureReason reason) {
     return downloadersTransfer(transferId, token).compose(transfer -> {
       if (Transfer.FAILED.equals(transfer.state())) {
         return Future.succeededFuture();
@@ -145,13 +149,13 @@ public final class TransferLedger {
       return pool
           .withTransaction(tx -> lockForEnd(tx, transferId, Transfer.FAILED)
               .compose(ending -> ending.repeated() ? Future.succeededFuture(ending) : tx.preparedQuery(FAIL_TRANSFER)
-                  .execute(Tuple.of(transferId, reason))
+                  .execute(Tuple.of(transferId, reason.code()))
                   .compose(done -> releaseUpload(tx, ending))
                   .map(ending)))
           .map(ending -> {
             if (!ending.repeated()) {
               events.publish(RegistryEvents.TRANSFER_FAILED, transfer.toJson()
-                  .put("state", Transfer.FAILED).put("reason", reason));
+                  .put("state", Transfer.FAILED).put("reason", reason.code()).put("reasonText", reason.sentence()));
             }
             return null;
           });

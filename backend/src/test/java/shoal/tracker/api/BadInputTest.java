@@ -94,7 +94,7 @@ class BadInputTest {
   void tooManyFilesAreRefusedWhole() {
     JsonArray files = new JsonArray();
     for (int i = 0; i < 100_000; i++) {
-      files.add(file(sha("many-" + i), "f" + i, i));
+      files.add(file(sha("many-" + i), "f" + i, i + 1));
     }
     int peersBefore = peerCount();
 
@@ -112,7 +112,7 @@ class BadInputTest {
   void tenThousandFilesRegister() {
     JsonArray files = new JsonArray();
     for (int i = 0; i < 10_000; i++) {
-      files.add(file(sha("bulk-" + i), "bulk-" + i + ".dat", i));
+      files.add(file(sha("bulk-" + i), "bulk-" + i + ".dat", i + 1));
     }
     HttpResponse<Buffer> response = api.post("/api/v1/peers", null,
         new JsonObject().put("name", "bulk").put("address", "http://127.0.0.1:7010").put("files", files));

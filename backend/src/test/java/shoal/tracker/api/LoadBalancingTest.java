@@ -179,7 +179,7 @@ class LoadBalancingTest {
       switch (i % 6) {
         case 0 -> ends.add(api.sendAsync(HttpMethod.POST, transfer + "/complete", downloader.token(), null));
         case 1 -> ends.add(twinApi.sendAsync(HttpMethod.POST, transfer + "/fail", downloader.token(),
-            new JsonObject().put("reason", "disk full")));
+            new JsonObject().put("reason", "downloader_error")));
         case 2 -> {
           ends.add(api.sendAsync(HttpMethod.POST, transfer + "/complete", downloader.token(), null));
           ends.add(twinApi.sendAsync(HttpMethod.POST, transfer + "/complete", downloader.token(), null));
@@ -187,12 +187,12 @@ class LoadBalancingTest {
         case 3 -> {
           ends.add(api.sendAsync(HttpMethod.POST, transfer + "/complete", downloader.token(), null));
           ends.add(twinApi.sendAsync(HttpMethod.POST, transfer + "/fail", downloader.token(),
-              new JsonObject().put("reason", "changed its mind")));
+              new JsonObject().put("reason", "cancelled")));
         }
         case 4 -> {
           if (i < starts.size() / 2) {
             ends.add(twinApi.sendAsync(HttpMethod.POST, transfer + "/fail", downloader.token(),
-                new JsonObject().put("reason", "source too slow")));
+                new JsonObject().put("reason", "too_slow")));
           }
         }
         default -> { }

@@ -80,14 +80,15 @@ class TransferOutcomeTest {
     String transferId = api.startTransfer(downloader, archive).bodyAsJsonObject().getString("transferId");
 
     HttpResponse<Buffer> failed = api.post("/api/v1/transfers/" + transferId + "/fail", downloader.token(),
-        new JsonObject().put("reason", "connection reset"));
+        new JsonObject().put("reason", "connection_lost"));
 
     assertThat(failed.statusCode()).isEqualTo(200);
     assertThat(holdersOf(archive)).containsExactly(source.peerId());
     assertThat(activeUploadsOf(source)).isZero();
     JsonObject record = api.get("/api/v1/transfers?state=failed").bodyAsJsonArray().getJsonObject(0);
     assertThat(record.getString("transferId")).isEqualTo(transferId);
-    assertThat(record.getString("reason")).isEqualTo("connection reset");
+    assertThat(record.getString("reason")).isEqualTo("connection_lost");
+    assertThat(record.getString("reasonText")).isEqualTo("The connection to the source broke off.");
     // A finished transfer cannot be completed afterwards.
     HttpResponse<Buffer> late = api.post("/api/v1/transfers/" + transferId + "/complete", downloader.token(), null);
     assertThat(late.statusCode()).isEqualTo(409);

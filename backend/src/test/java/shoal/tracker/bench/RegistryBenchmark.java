@@ -263,7 +263,7 @@ public final class RegistryBenchmark {
     for (int i = 0; i < options.bigFiles; i++) {
       files.add(new JsonObject()
           .put("sha256", Dataset.sha256Hex("shoal-bench-big-" + run + "-" + i))
-          .put("name", String.format(Locale.ROOT, "library-%d/episode-%05d.mkv", run, i))
+          .put("name", String.format(Locale.ROOT, "library-%d episode-%05d.mkv", run, i))
           .put("size", 50_000_000L + i));
     }
     return files;

@@ -18,11 +18,13 @@ import java.util.Locale;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import shoal.common.files.SafeFileName;
 
 /**
  * Keeps the {@link ShareIndex} in step with the share folder: walks it (symbolic links, hidden and
  * temporary files are left out), hashes what the {@link HashCache} does not know, and installs the
- * result. Runs on one worker thread of its own, once a second while watching; polling is used
+ * result. A file is listed under its name made safe by {@link SafeFileName} (the tracker refuses
+ * any other, and every downloader would save it under that name), its path left as it is. Runs on one worker thread of its own, once a second while watching; polling is used
  * rather than a WatchService because it needs no registration per folder and sees every change
  * a recursive tree can have.
  */
@@ -116,7 +118,7 @@ public final class ShareScanner {
               sha256 = Sha256.ofFile(file);
               cache.put(file, size, modified, sha256);
             }
-            files.add(new SharedFile(sha256, file.getFileName().toString(), size, file, modified));
+            files.add(new SharedFile(sha256, SafeFileName.sanitize(file.getFileName().toString(), sha256), size, file, modified));
             present.add(file);
           } catch (IOException e) {
             LOG.debug("skipping {}: {}", file, e.getMessage());

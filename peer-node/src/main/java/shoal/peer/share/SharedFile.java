@@ -6,8 +6,8 @@ import java.nio.file.Path;
 /**
  * One regular file under the share folder, as the tracker and other peers see it.
  *
- * @param name the file's own name (no folders): what users search for and what a downloader
- *     saves it as
+ * @param name the file's own name (no folders) made safe by {@code SafeFileName}, or its hash when
+ *     nothing of it is usable: what users search for and what a downloader saves it as
  * @param path where it lives on this machine; never derived from a request
  */
 public record SharedFile(String sha256, String name, long size, Path path, long modifiedMillis) {
