@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
@@ -31,8 +32,8 @@ import java.util.concurrent.TimeUnit;
  * plain fields: no locks. Only the {@link ConnectionCap} is shared by a server's instances.
  *
  * <p>Wiring: {@code guard.install(vertx.createHttpServer(guard.applyTo(options)))}, the guard as the
- * router's first route ({@code router.route().handler(guard)}), and {@link #handshakes} around a
- * {@code webSocketHandshakeHandler} if the server has one. {@link #close()} from {@code stop()}.
+ * router's first route ({@code router.route().handler(guard)}), and {@link #handshakes} and
+ * {@link #webSockets} around the server's WebSocket handlers if it has them. {@link #close()} from {@code stop()}.
  */
 public final class ConnectionGuard implements Handler<RoutingContext> {
 
@@ -87,15 +88,28 @@ public final class ConnectionGuard implements Handler<RoutingContext> {
     return server.connectionHandler(this::opened);
   }
 
-  /** Wraps a WebSocket handshake handler: a handshake is a complete request head. */
+  /**
+   * Wraps a WebSocket handshake handler: a handshake is a complete request head. A refused one
+   * leaves an HTTP connection that must send its next head in time like any other.
+   */
   public Handler<ServerWebSocketHandshake> handshakes(Handler<ServerWebSocketHandshake> next) {
     return handshake -> {
-      // The connection becomes a WebSocket, or is closed after the refusal: no next head to wait for.
       Tracked tracked = open.get(handshake.remoteAddress().toString());
+      if (tracked != null) {
+        awaitHead(tracked);
+      }
+      next.handle(handshake);
+    };
+  }
+
+  /** Wraps a WebSocket handler: an accepted WebSocket is no longer HTTP; the idle timeout alone watches it. */
+  public Handler<ServerWebSocket> webSockets(Handler<ServerWebSocket> next) {
+    return socket -> {
+      Tracked tracked = open.get(socket.remoteAddress().toString());
       if (tracked != null) {
         cancelDeadline(tracked);
       }
-      next.handle(handshake);
+      next.handle(socket);
     };
   }
 

@@ -41,7 +41,7 @@ final class ControlAccess implements Handler<RoutingContext> {
     try {
       params = request.params();
     } catch (IllegalArgumentException malformed) {
-      // Not rethrown as is: its message quotes the query, token and all, and 5xx failures are logged.
+      // The client's mistake (400), not a server fault to log with a message quoting the query.
       throw ApiError.invalidRequest("The query string is malformed.");
     }
     check(request.headers(), params, request.localAddress().port());

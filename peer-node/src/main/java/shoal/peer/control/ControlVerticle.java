@@ -57,7 +57,7 @@ public final class ControlVerticle extends VerticleBase {
     guard = new ConnectionGuard(vertx, idleTimeout, new ConnectionCap(MAX_CONNECTIONS));
     server = guard.install(vertx.createHttpServer(guard.applyTo(new HttpServerOptions())))
         .webSocketHandshakeHandler(guard.handshakes(this::checkHandshake))
-        .webSocketHandler(socket -> ControlSocket.serve(vertx, socket, service, idleTimeout));
+        .webSocketHandler(guard.webSockets(socket -> ControlSocket.serve(vertx, socket, service, idleTimeout)));
     return server.requestHandler(router()).listen(port, LOOPBACK);
   }
 
