@@ -29,6 +29,8 @@ class SlowClientsTest {
   private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(1);
   /** Timers fire a tick late at most; a loaded CI machine gets some seconds more. */
   private static final Duration MARGIN = Duration.ofSeconds(3);
+  /** Faster than the idle timeout, so that only the head or body deadline can cut the client off. */
+  private static final Duration DRIP = Duration.ofMillis(300);
   private static final int FILES_CAP = 3;
 
   @TempDir
@@ -49,14 +51,14 @@ class SlowClientsTest {
   }
 
   @Test
-  @DisplayName("A client dripping its headers a byte a second to the files port is cut off within --idle-timeout")
+  @DisplayName("A client dripping its headers a byte at a time to the files port is cut off within --idle-timeout")
   void slowHeadersAtTheFilesPort() throws Exception {
     assertCutOff(peer.filesPort(), "GET /health HTTP/1.1\r\nHost: 127.0.0.1:" + peer.filesPort() + "\r\nX-a: ");
     assertThat(RawHttp.send(peer.filesPort(), "GET", "/health").status()).isEqualTo(200);
   }
 
   @Test
-  @DisplayName("A client dripping its headers a byte a second to the control port is cut off within --idle-timeout")
+  @DisplayName("A client dripping its headers a byte at a time to the control port is cut off within --idle-timeout")
   void slowHeadersAtTheControlPort() throws Exception {
     assertCutOff(peer.controlPort(), "GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1:" + peer.controlPort() + "\r\nX-a: ");
     assertThat(RawHttp.send(peer.controlPort(), "GET", "/api/v1/status", "Authorization: Bearer " + peer.controlToken())
@@ -79,7 +81,7 @@ class SlowClientsTest {
   }
 
   private static void assertCutOff(int port, String opening) throws Exception {
-    MisbehavingClient.Outcome outcome = MisbehavingClient.drip(port, opening, IDLE_TIMEOUT.plus(MARGIN).plusSeconds(5));
+    MisbehavingClient.Outcome outcome = MisbehavingClient.drip(port, opening, DRIP, IDLE_TIMEOUT.plus(MARGIN).plusSeconds(5));
     assertThat(outcome.closedByServer()).as("closed by the peer").isTrue();
     assertThat(outcome.took()).isLessThan(IDLE_TIMEOUT.plus(MARGIN));
   }

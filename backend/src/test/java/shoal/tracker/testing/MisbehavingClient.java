@@ -24,10 +24,15 @@ public final class MisbehavingClient {
    * connection or {@code limit} passes (then {@code closedByServer} is false).
    */
   public static Outcome drip(int port, String opening, Duration limit) throws IOException {
+    return drip(port, opening, Duration.ofSeconds(1), limit);
+  }
+
+  /** As {@link #drip(int, String, Duration)}, one byte every {@code interval}. */
+  public static Outcome drip(int port, String opening, Duration interval, Duration limit) throws IOException {
     long started = System.nanoTime();
     ByteArrayOutputStream received = new ByteArrayOutputStream();
     try (Socket socket = new Socket("127.0.0.1", port)) {
-      socket.setSoTimeout(1_000);
+      socket.setSoTimeout((int) interval.toMillis());
       OutputStream out = socket.getOutputStream();
       InputStream in = socket.getInputStream();
       out.write(opening.getBytes(StandardCharsets.ISO_8859_1));
@@ -41,7 +46,7 @@ public final class MisbehavingClient {
           received.write(read);
           continue;
         } catch (SocketTimeoutException quiet) {
-          // nothing from the server this second: drip on
+          // nothing from the server meanwhile: drip on
         } catch (IOException reset) {
           return new Outcome(elapsed(started), true, text(received));
         }
