@@ -48,6 +48,11 @@ public final class Main implements Callable<Integer> {
       description = "A peer silent this long is removed with everything it holds (default: ${DEFAULT-VALUE}).")
   Duration peerTtl;
 
+  @Option(names = "--idle-timeout", defaultValue = "${env:SHOAL_IDLE_TIMEOUT:-30s}", converter = DurationConverter.class,
+      description = "A connection on which nothing moves this long is closed, and a request whose head or body "
+          + "takes longer to arrive is cut off (default: ${DEFAULT-VALUE}).")
+  Duration idleTimeout;
+
   @Spec
   CommandSpec spec;
 
@@ -60,7 +65,8 @@ public final class Main implements Callable<Integer> {
       if (dbUrl != null && !dbUrl.isBlank()) {
         DatabaseUrl.parse(dbUrl);
       }
-      config = new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl);
+      config = new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout,
+          TrackerConfig.DEFAULT_MAX_CONNECTIONS);
     } catch (IllegalArgumentException e) {
       err.println("shoal tracker: " + e.getMessage());
       return 2;

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import shoal.common.http.ConnectionCap;
 import shoal.tracker.db.DatabaseUrl;
 import shoal.tracker.db.EmbeddedDatabase;
 import shoal.tracker.db.Migrations;
@@ -64,12 +65,13 @@ public final class Tracker implements AutoCloseable {
           .withMetrics(new MicrometerMetricsFactory(metrics))
           .build();
       List<TrackerVerticle> servers = new CopyOnWriteArrayList<>();
+      ConnectionCap connections = new ConnectionCap(config.maxConnections());
       DeploymentOptions deployment = new DeploymentOptions().setConfig(config.toJson());
       vertx.deployVerticle(EventRelay::new, deployment).await(30, TimeUnit.SECONDS);
       vertx.deployVerticle(LivenessSweeper::new, deployment).await(30, TimeUnit.SECONDS);
       vertx.deployVerticle(CatalogueSweeper::new, deployment).await(30, TimeUnit.SECONDS);
       String serversDeployment = vertx.deployVerticle(() -> {
-            TrackerVerticle server = new TrackerVerticle(metrics);
+            TrackerVerticle server = new TrackerVerticle(metrics, connections);
             servers.add(server);
             return server;
           }, new DeploymentOptions(deployment).setInstances(Runtime.getRuntime().availableProcessors()))

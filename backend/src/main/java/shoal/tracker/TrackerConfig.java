@@ -10,9 +10,21 @@ import java.time.Duration;
  *
  * @param dbUrl {@code postgresql://user:pass@host:port/db}, or {@code null} for the embedded
  *     PostgreSQL under {@code dataDir/pg}
+ * @param idleTimeout a connection on which nothing moves for this long is closed, and a request
+ *     whose head or body takes longer to arrive is cut off
+ * @param maxConnections connections the tracker keeps open at once, all its HTTP verticle instances together
  */
 public record TrackerConfig(
-    String host, int port, String dbUrl, Path dataDir, Duration heartbeat, Duration peerTtl) {
+    String host, int port, String dbUrl, Path dataDir, Duration heartbeat, Duration peerTtl,
+    Duration idleTimeout, int maxConnections) {
+
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * Every peer keeps about one connection to the tracker (heartbeats reuse it), and dashboards
+   * one each; 10 000 is room for thousands of peers while staying far below the file descriptors
+   * a default Linux service may open, so a flood of sockets cannot starve the database pool's.
+   */
+  public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
   public TrackerConfig {
     if (port < 0 || port > 65535) {
@@ -26,6 +38,17 @@ public record TrackerConfig(
           "--peer-ttl (" + peerTtl.toMillis() + " ms) must be longer than --heartbeat ("
               + heartbeat.toMillis() + " ms), or every peer would expire between two heartbeats");
     }
+    if (idleTimeout.isZero() || idleTimeout.isNegative()) {
+      throw new IllegalArgumentException("--idle-timeout must be longer than zero");
+    }
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException("the connection cap must be at least 1, not " + maxConnections);
+    }
+  }
+
+  /** A tracker with the default idle timeout and connection cap. */
+  public TrackerConfig(String host, int port, String dbUrl, Path dataDir, Duration heartbeat, Duration peerTtl) {
+    this(host, port, dbUrl, dataDir, heartbeat, peerTtl, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS);
   }
 
   public boolean usesEmbeddedDatabase() {
@@ -33,7 +56,15 @@ public record TrackerConfig(
   }
 
   public TrackerConfig withDbUrl(String url) {
-    return new TrackerConfig(host, port, url, dataDir, heartbeat, peerTtl);
+    return new TrackerConfig(host, port, url, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections);
+  }
+
+  public TrackerConfig withIdleTimeout(Duration timeout) {
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, timeout, maxConnections);
+  }
+
+  public TrackerConfig withMaxConnections(int max) {
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, max);
   }
 
   public JsonObject toJson() {
@@ -43,7 +74,9 @@ public record TrackerConfig(
         .put("dbUrl", dbUrl)
         .put("dataDir", dataDir.toString())
         .put("heartbeatMillis", heartbeat.toMillis())
-        .put("peerTtlMillis", peerTtl.toMillis());
+        .put("peerTtlMillis", peerTtl.toMillis())
+        .put("idleTimeoutMillis", idleTimeout.toMillis())
+        .put("maxConnections", maxConnections);
   }
 
   public static TrackerConfig fromJson(JsonObject json) {
@@ -53,6 +86,8 @@ public record TrackerConfig(
         json.getString("dbUrl"),
         Path.of(json.getString("dataDir")),
         Duration.ofMillis(json.getLong("heartbeatMillis")),
-        Duration.ofMillis(json.getLong("peerTtlMillis")));
+        Duration.ofMillis(json.getLong("peerTtlMillis")),
+        Duration.ofMillis(json.getLong("idleTimeoutMillis", DEFAULT_IDLE_TIMEOUT.toMillis())),
+        json.getInteger("maxConnections", DEFAULT_MAX_CONNECTIONS));
   }
 }

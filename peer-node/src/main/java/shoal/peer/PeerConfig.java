@@ -16,6 +16,7 @@ import shoal.peer.fetch.SourcePatience;
  * @param idleTimeout a connection to the files or control port that moves no byte for this long
  *     is closed, and a request whose head or body takes longer is cut off
  * @param rescanInterval how often the share folder is looked at for changes
+ * @param maxConnections connections the files port keeps open at once; one more is closed at once
  */
 public record PeerConfig(
     String tracker,
@@ -30,10 +31,18 @@ public record PeerConfig(
     int maxUploads,
     SourcePatience patience,
     Duration idleTimeout,
-    Duration rescanInterval) {
+    Duration rescanInterval,
+    int maxConnections) {
 
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_RESCAN_INTERVAL = Duration.ofSeconds(1);
+  /**
+   * Each downloader holds one connection per file it fetches from this peer (more while it asks for
+   * pieces), and only {@code --max-uploads} of them get a slot; 1 024 leaves room for many
+   * downloaders to be told 503 and for health checks, and stays within the 1 024 file
+   * descriptors a default Linux session allows a process.
+   */
+  public static final int DEFAULT_MAX_CONNECTIONS = 1024;
 
   public PeerConfig {
     requireHttpUrl("--tracker", tracker);
@@ -57,6 +66,17 @@ public record PeerConfig(
     if (controlToken != null && controlToken.isBlank()) {
       throw new IllegalArgumentException("--control-token cannot be blank");
     }
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException("the files port must allow at least one connection, not " + maxConnections);
+    }
+  }
+
+  /** A node whose files port keeps up to {@link #DEFAULT_MAX_CONNECTIONS} connections. */
+  public PeerConfig(String tracker, Path share, String name, String host, int port, String advertise, int controlPort,
+      String controlToken, long uploadLimit, int maxUploads, SourcePatience patience, Duration idleTimeout,
+      Duration rescanInterval) {
+    this(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit, maxUploads, patience,
+        idleTimeout, rescanInterval, DEFAULT_MAX_CONNECTIONS);
   }
 
   /** A node with the defaults for everything but where it reports and what it shares. */
@@ -67,12 +87,12 @@ public record PeerConfig(
 
   public PeerConfig withUploadLimit(long bytesPerSecond) {
     return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, bytesPerSecond,
-        maxUploads, patience, idleTimeout, rescanInterval);
+        maxUploads, patience, idleTimeout, rescanInterval, maxConnections);
   }
 
   public PeerConfig withMaxUploads(int max) {
     return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit, max,
-        patience, idleTimeout, rescanInterval);
+        patience, idleTimeout, rescanInterval, maxConnections);
   }
 
   public PeerConfig withStallTimeout(Duration timeout) {
@@ -81,12 +101,17 @@ public record PeerConfig(
 
   public PeerConfig withPatience(SourcePatience newPatience) {
     return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit,
-        maxUploads, newPatience, idleTimeout, rescanInterval);
+        maxUploads, newPatience, idleTimeout, rescanInterval, maxConnections);
   }
 
   public PeerConfig withIdleTimeout(Duration timeout) {
     return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit,
-        maxUploads, patience, timeout, rescanInterval);
+        maxUploads, patience, timeout, rescanInterval, maxConnections);
+  }
+
+  public PeerConfig withMaxConnections(int max) {
+    return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit,
+        maxUploads, patience, idleTimeout, rescanInterval, max);
   }
 
   private static void requireHttpUrl(String option, String url) {

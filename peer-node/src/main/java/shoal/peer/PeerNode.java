@@ -76,7 +76,8 @@ public final class PeerNode implements AutoCloseable {
     scanner = new ShareScanner(vertx, share, index, cache);
     UploadSlots uploads = new UploadSlots(config.maxUploads());
 
-    FilesVerticle files = new FilesVerticle(index, uploads, config.host(), config.port(), config.uploadLimit());
+    FilesVerticle files = new FilesVerticle(index, uploads, config.host(), config.port(), config.uploadLimit(),
+        config.idleTimeout(), config.maxConnections());
     vertx.deployVerticle(files).await(STEP_SECONDS, TimeUnit.SECONDS);
     filesPort = files.actualPort();
 
@@ -93,7 +94,7 @@ public final class PeerNode implements AutoCloseable {
     controlToken = config.controlToken() != null ? config.controlToken() : randomToken();
     ControlService service = new ControlService(config.name(), session, tracker, index, uploads, downloads,
         () -> new Thread(this::close, "shoal-peer-stop").start());
-    ControlVerticle control = new ControlVerticle(service, controlToken, config.controlPort());
+    ControlVerticle control = new ControlVerticle(service, controlToken, config.controlPort(), config.idleTimeout());
     vertx.deployVerticle(control).await(STEP_SECONDS, TimeUnit.SECONDS);
     controlPort = control.actualPort();
   }

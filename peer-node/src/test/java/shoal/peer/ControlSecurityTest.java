@@ -81,6 +81,33 @@ class ControlSecurityTest {
         "Origin: http://127.0.0.1:" + (peer.controlPort() + 1)).status()).isEqualTo(403);
   }
 
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({"GET, /api/v1/status", "POST, /api/v1/leave", "GET, /control"})
+  @DisplayName("A call addressed to another host name (DNS rebinding) is 403 forbidden, even with the token")
+  void refusesForeignHostNames(String method, String path) throws Exception {
+    String[] upgrade = path.equals("/control")
+        ? new String[] {"Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="}
+        : new String[0];
+    RawHttp.Reply rebound = RawHttp.send(peer.controlPort(), method, path + "?token=" + peer.controlToken(),
+        concat(upgrade, "Host: evil.example:" + peer.controlPort()));
+    RawHttp.Reply ownName = RawHttp.send(peer.controlPort(), "GET", "/api/v1/status",
+        "Host: localhost:" + peer.controlPort(), "Authorization: Bearer " + peer.controlToken());
+
+    assertThat(rebound.status()).isEqualTo(403);
+    if (!path.equals("/control")) {
+      JsonObject error = new JsonObject(rebound.bodyText());
+      assertThat(error.getString("error")).isEqualTo("forbidden");
+      assertThat(error.getString("message")).contains("DNS rebinding");
+    }
+    assertThat(ownName.status()).isEqualTo(200);
+  }
+
+  private static String[] concat(String[] first, String last) {
+    String[] all = java.util.Arrays.copyOf(first, first.length + 1);
+    all[first.length] = last;
+    return all;
+  }
+
   @Test
   @DisplayName("With the token, from no Origin or the page's own, the API answers")
   void answersWithToken() throws Exception {

@@ -15,6 +15,8 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
 import java.util.concurrent.TimeUnit;
 import shoal.common.http.ApiError;
+import shoal.common.http.ConnectionCap;
+import shoal.common.http.ConnectionGuard;
 import shoal.common.http.ErrorResponder;
 import shoal.tracker.TrackerConfig;
 import shoal.tracker.db.DatabaseFailures;
@@ -38,14 +40,20 @@ public final class TrackerVerticle extends VerticleBase {
   private static final String DASHBOARD = "webroot/dashboard";
 
   private final PrometheusMeterRegistry metrics;
+  private final ConnectionCap connections;
   private PeerApi peerApi;
   private FileApi fileApi;
   private TransferApi transferApi;
   private OpsApi opsApi;
   private HttpServer server;
+  private ConnectionGuard guard;
 
-  public TrackerVerticle(PrometheusMeterRegistry metrics) {
+  /**
+   * @param connections the tracker's connection cap, shared by all its instances
+   */
+  public TrackerVerticle(PrometheusMeterRegistry metrics, ConnectionCap connections) {
     this.metrics = metrics;
+    this.connections = connections;
   }
 
   @Override
@@ -60,14 +68,15 @@ public final class TrackerVerticle extends VerticleBase {
     fileApi = new FileApi(new FileCatalog(reads));
     transferApi = new TransferApi(new TransferLedger(pool, reads, peers, events));
     opsApi = new OpsApi(pool);
-    server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true));
+    guard = new ConnectionGuard(vertx, config.idleTimeout(), connections);
+    server = guard.install(vertx.createHttpServer(guard.applyTo(new HttpServerOptions().setCompressionSupported(true))));
     return server.requestHandler(router()).listen(config.port(), config.host());
   }
 
   /** Stops accepting requests and gives those in flight a few seconds to finish. */
   @Override
   public Future<?> stop() {
-    return server.shutdown(5, TimeUnit.SECONDS);
+    return server.shutdown(5, TimeUnit.SECONDS).onComplete(done -> guard.close());
   }
 
   /** The bound port, once started. */
@@ -77,6 +86,7 @@ public final class TrackerVerticle extends VerticleBase {
 
   private Router router() {
     Router router = Router.router(vertx);
+    router.route().handler(guard);
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
 
     router.post("/api/v1/peers").handler(peerApi::registerPeer);

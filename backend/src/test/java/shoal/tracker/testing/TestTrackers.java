@@ -2,6 +2,7 @@ package shoal.tracker.testing;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 import shoal.tracker.Tracker;
 import shoal.tracker.TrackerConfig;
 
@@ -17,6 +18,12 @@ public final class TestTrackers {
 
   public static Tracker start(Duration heartbeat, Duration peerTtl) {
     return startOn(TestPostgres.newDatabase(), heartbeat, peerTtl);
+  }
+
+  /** A tracker on a new database, with the production heartbeat and TTL and {@code tuning} applied. */
+  public static Tracker start(UnaryOperator<TrackerConfig> tuning) {
+    return Tracker.start(tuning.apply(new TrackerConfig("127.0.0.1", 0, TestPostgres.newDatabase(), Path.of("unused"),
+        Duration.ofSeconds(10), Duration.ofSeconds(30))));
   }
 
   /** A tracker on an existing database, e.g. a second tracker process sharing the first one's. */

@@ -1,5 +1,6 @@
 package shoal.common.http;
 
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -31,24 +32,32 @@ public final class ErrorResponder implements Handler<RoutingContext> {
   public void handle(RoutingContext ctx) {
     HttpServerResponse response = ctx.response();
     if (response.headWritten()) {
-      LOG.warn("{} {} failed after the response started", ctx.request().method(), ctx.normalizedPath(), ctx.failure());
+      LOG.warn("{} {} failed after the response started", ctx.request().method(), ctx.normalizedPath(), loggable(ctx));
       response.reset();
       return;
     }
     ApiError error = toApiError(ctx);
     if (error.status() == 503) {
       // An outage, not a bug: one line per request, no stack trace.
-      LOG.warn("{} {} answered 503: {}", ctx.request().method(), ctx.normalizedPath(), ctx.failure());
+      LOG.warn("{} {} answered 503: {}", ctx.request().method(), ctx.normalizedPath(), loggable(ctx));
       response.putHeader("Retry-After", "5");
     } else if (error.status() >= 500) {
-      LOG.error("{} {} answered {}", ctx.request().method(), ctx.normalizedPath(), error.status(), ctx.failure());
+      LOG.error("{} {} answered {}", ctx.request().method(), ctx.normalizedPath(), error.status(), loggable(ctx));
     }
     send(response, error);
   }
 
-  /** Writes {@code error} as the contract's JSON error shape. */
-  public static void send(HttpServerResponse response, ApiError error) {
-    response
+  /**
+   * The failure as it may be logged. Only the path is logged, never the URI, since the query may
+   * hold a token; and a failure quoting the request's credentials is logged with them redacted.
+   */
+  private static Throwable loggable(RoutingContext ctx) {
+    return RedactedFailure.of(ctx.failure(), ctx.request());
+  }
+
+  /** Writes {@code error} as the contract's JSON error shape; completes once the response is written. */
+  public static Future<Void> send(HttpServerResponse response, ApiError error) {
+    return response
         .setStatusCode(error.status())
         .putHeader("Content-Type", "application/json")
         .end(new JsonObject().put("error", error.code()).put("message", error.getMessage()).encode());

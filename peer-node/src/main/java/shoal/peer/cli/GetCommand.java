@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import shoal.common.http.ApiError;
+import shoal.peer.PeerConfig;
 import shoal.peer.fetch.Download;
 import shoal.peer.fetch.Downloads;
 import shoal.peer.fetch.FetchSettings;
@@ -79,8 +80,10 @@ public final class GetCommand implements Callable<Integer> {
       TrackerClient client = new TrackerClient(vertx, tracker);
       String sha256 = Sha256.isValid(wanted) ? wanted : findByName(client);
       ShareIndex nothingShared = new ShareIndex();
-      // The tracker wants every peer to have a files address; this one serves nothing (404) and leaves at the end.
-      FilesVerticle files = new FilesVerticle(nothingShared, new UploadSlots(1), "127.0.0.1", 0, 0);
+      // The tracker wants every peer to have a files address; this one serves nothing (404) and leaves at the end,
+      // so a handful of connections is plenty.
+      FilesVerticle files = new FilesVerticle(nothingShared, new UploadSlots(1), "127.0.0.1", 0, 0,
+          PeerConfig.DEFAULT_IDLE_TIMEOUT, 16);
       vertx.deployVerticle(files).await(STEP_SECONDS, TimeUnit.SECONDS);
       session = new TrackerSession(vertx, client, "shoal-get", "http://127.0.0.1:" + files.actualPort(), nothingShared);
       session.start().await(STEP_SECONDS, TimeUnit.SECONDS);

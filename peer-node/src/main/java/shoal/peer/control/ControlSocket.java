@@ -2,9 +2,11 @@ package shoal.peer.control;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import shoal.common.http.ApiError;
 import shoal.peer.PeerEvents;
 
@@ -22,12 +24,20 @@ final class ControlSocket {
     this.service = service;
   }
 
-  static void serve(Vertx vertx, ServerWebSocket socket, ControlService service) {
+  /**
+   * @param idleTimeout the control port's: the socket is pinged twice within it, so that a page
+   *     left open with nothing happening is not taken for an idle connection and closed
+   */
+  static void serve(Vertx vertx, ServerWebSocket socket, ControlService service, Duration idleTimeout) {
     ControlSocket control = new ControlSocket(socket, service);
     MessageConsumer<JsonObject> events = vertx.eventBus().consumer(PeerEvents.ADDRESS,
         message -> socket.writeTextMessage(message.body().encode()));
+    long pings = vertx.setPeriodic(Math.max(1, idleTimeout.toMillis() / 2), id -> socket.writePing(Buffer.buffer()));
     socket.textMessageHandler(control::answer);
-    socket.closeHandler(v -> events.unregister());
+    socket.closeHandler(v -> {
+      vertx.cancelTimer(pings);
+      events.unregister();
+    });
   }
 
   private void answer(String text) {

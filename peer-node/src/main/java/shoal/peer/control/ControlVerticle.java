@@ -3,13 +3,17 @@ package shoal.peer.control;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
+import java.time.Duration;
 import shoal.common.http.ApiError;
+import shoal.common.http.ConnectionCap;
+import shoal.common.http.ConnectionGuard;
 import shoal.common.http.ErrorResponder;
 
 /**
@@ -21,6 +25,12 @@ public final class ControlVerticle extends VerticleBase {
 
   public static final String LOOPBACK = "127.0.0.1";
   private static final long MAX_BODY_BYTES = 64 * 1024;
+  /**
+   * Only this machine's user reaches the control port: a control page or two, their WebSockets and
+   * a script. 64 is plenty for them, and keeps a runaway local client (or a hostile page opening
+   * sockets through the browser) from using up the node's file descriptors.
+   */
+  static final int MAX_CONNECTIONS = 64;
   private static final String CONTROL_SOCKET = "/control";
   /** The control page's files, built from webui/ and packed into the jar. */
   private static final String PAGE = "webroot/peer";
@@ -28,20 +38,33 @@ public final class ControlVerticle extends VerticleBase {
   private final ControlService service;
   private final ControlAccess access;
   private final int port;
+  private final Duration idleTimeout;
   private HttpServer server;
+  private ConnectionGuard guard;
 
-  public ControlVerticle(ControlService service, String token, int port) {
+  /**
+   * @param idleTimeout how long a request head or body may take, and a connection stay idle
+   */
+  public ControlVerticle(ControlService service, String token, int port, Duration idleTimeout) {
     this.service = service;
     this.access = new ControlAccess(token);
     this.port = port;
+    this.idleTimeout = idleTimeout;
   }
 
   @Override
   public Future<?> start() {
-    server = vertx.createHttpServer()
-        .webSocketHandshakeHandler(this::checkHandshake)
-        .webSocketHandler(socket -> ControlSocket.serve(vertx, socket, service));
+    guard = new ConnectionGuard(vertx, idleTimeout, new ConnectionCap(MAX_CONNECTIONS));
+    server = guard.install(vertx.createHttpServer(guard.applyTo(new HttpServerOptions())))
+        .webSocketHandshakeHandler(guard.handshakes(this::checkHandshake))
+        .webSocketHandler(guard.webSockets(socket -> ControlSocket.serve(vertx, socket, service, idleTimeout)));
     return server.requestHandler(router()).listen(port, LOOPBACK);
+  }
+
+  @Override
+  public Future<?> stop() {
+    guard.close();
+    return Future.succeededFuture();
   }
 
   public int actualPort() {
@@ -50,6 +73,7 @@ public final class ControlVerticle extends VerticleBase {
 
   private Router router() {
     Router router = Router.router(vertx);
+    router.route().handler(guard);
     // The page's script and styles are the same for everyone and hold no data: a browser fetches
     // them without the token, so they are the only thing served before the token check.
     router.getWithRegex("/app\\.(js|css)(\\.map)?").handler(StaticHandler.create(PAGE));

@@ -1,6 +1,7 @@
 package shoal.peer.serve;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -12,8 +13,10 @@ import io.vertx.core.net.TrafficShapingOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.time.Duration;
 import shoal.common.http.ApiError;
+import shoal.common.http.ConnectionCap;
+import shoal.common.http.ConnectionGuard;
 import shoal.common.http.ErrorResponder;
 import shoal.peer.share.Sha256;
 import shoal.peer.share.ShareIndex;
@@ -25,6 +28,10 @@ import shoal.peer.share.SharedFile;
  * request ever becomes a path. Bodies go out with {@code sendFile} (zero-copy where the OS allows,
  * paced by the socket); {@code --upload-limit} is Netty's global traffic shaping over all
  * connections, and {@code --max-uploads} turns further requests away with 503.
+ *
+ * <p>Other peers are not trusted: connections beyond the cap, request heads or bodies slower than
+ * {@code --idle-timeout} are cut off ({@link ConnectionGuard}), and so is an upload whose downloader
+ * stops reading ({@link UploadWatchdog}), so nobody holds an upload slot for good.
  */
 public final class FilesVerticle extends VerticleBase {
 
@@ -36,29 +43,49 @@ public final class FilesVerticle extends VerticleBase {
   private final String host;
   private final int port;
   private final long uploadLimit;
+  private final Duration idleTimeout;
+  private final int maxConnections;
   private HttpServer server;
+  private ConnectionGuard guard;
+  private UploadWatchdog watchdog;
 
   /**
    * @param uploadLimit bytes per second for all uploads together; 0 for no limit
+   * @param idleTimeout how long a request head or body may take, and an upload may stand still
+   * @param maxConnections connections kept open at once
    */
-  public FilesVerticle(ShareIndex index, UploadSlots slots, String host, int port, long uploadLimit) {
+  public FilesVerticle(ShareIndex index, UploadSlots slots, String host, int port, long uploadLimit,
+      Duration idleTimeout, int maxConnections) {
     this.index = index;
     this.slots = slots;
     this.host = host;
     this.port = port;
     this.uploadLimit = uploadLimit;
+    this.idleTimeout = idleTimeout;
+    this.maxConnections = maxConnections;
   }
 
   @Override
   public Future<?> start() {
-    HttpServerOptions options = new HttpServerOptions();
+    guard = new ConnectionGuard(vertx, idleTimeout, new ConnectionCap(maxConnections));
+    watchdog = new UploadWatchdog(vertx, idleTimeout);
+    // No Vert.x idle timeout here: it would cut a slow zero-copy upload (see UploadWatchdog). Idle
+    // connections between requests are closed by the guard's head deadline instead.
+    HttpServerOptions options = guard.applyTo(new HttpServerOptions()).setIdleTimeout(0);
     if (uploadLimit > 0) {
       options.setTrafficShapingOptions(new TrafficShapingOptions()
           .setOutboundGlobalBandwidth(uploadLimit)
           .setPeakOutboundGlobalBandwidth(uploadLimit));
     }
-    server = vertx.createHttpServer(options);
+    server = guard.install(vertx.createHttpServer(options));
     return server.requestHandler(router()).listen(port, host);
+  }
+
+  @Override
+  public Future<?> stop() {
+    watchdog.close();
+    guard.close();
+    return Future.succeededFuture();
   }
 
   public int actualPort() {
@@ -67,6 +94,7 @@ public final class FilesVerticle extends VerticleBase {
 
   private Router router() {
     Router router = Router.router(vertx);
+    router.route().handler(guard);
     router.get("/files/:sha256").handler(this::sendFile);
     router.head("/files/:sha256").handler(this::sendFile);
     router.get("/health").handler(this::reportHealth);
@@ -116,14 +144,19 @@ public final class FilesVerticle extends VerticleBase {
       ErrorResponder.send(response, new ApiError(503, "busy", "This peer is serving as many uploads as it allows; try again shortly."));
       return;
     }
-    AtomicBoolean released = new AtomicBoolean();
-    Runnable release = () -> {
-      if (released.compareAndSet(false, true)) {
+    Runnable unwatch = watchdog.watch(ctx.request().connection());
+    // Both signals, since a connection closed mid-file fails the send without always ending the
+    // response; a plain flag suffices as both arrive on this verticle's context.
+    boolean[] released = {false};
+    Handler<Object> release = ended -> {
+      if (!released[0]) {
+        released[0] = true;
+        unwatch.run();
         slots.release();
       }
     };
-    response.closeHandler(v -> release.run());
-    response.sendFile(file.path().toString(), offset, length).onComplete(done -> release.run());
+    ctx.addEndHandler(release::handle);
+    response.sendFile(file.path().toString(), offset, length).onComplete(release::handle);
   }
 
   private void reportHealth(RoutingContext ctx) {

@@ -2,7 +2,11 @@ package shoal.peer.serve;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Counts uploads in progress and refuses one beyond {@code --max-uploads}. Thread-safe. */
+/**
+ * Counts uploads in progress and refuses one beyond {@code --max-uploads}. Taken and given back on
+ * the files verticle's context only, but read by the control port's (status) on another thread:
+ * hence the atomic, not a plain field.
+ */
 public final class UploadSlots {
 
   private final int max;
