@@ -3,6 +3,7 @@ package shoal.peer;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import shoal.common.net.PeerAddress;
 import shoal.peer.fetch.SourcePatience;
 
 /**
@@ -47,7 +48,7 @@ public record PeerConfig(
   public PeerConfig {
     requireHttpUrl("--tracker", tracker);
     if (advertise != null) {
-      requireHttpUrl("--advertise", advertise);
+      requirePeerAddress(advertise);
     }
     requirePort("--port", port);
     requirePort("--control-port", controlPort);
@@ -124,6 +125,16 @@ public record PeerConfig(
       // reported below
     }
     throw new IllegalArgumentException(option + " must be an http(s) URL such as http://127.0.0.1:8080, not '" + url + "'");
+  }
+
+  /** The tracker checks it the same way: better refused here, at start, than at every registration. */
+  private static void requirePeerAddress(String advertise) {
+    try {
+      PeerAddress.parse(advertise);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--advertise must be the http(s) URL other peers reach this one at, such as "
+          + "http://10.0.0.5:7001: " + e.getMessage());
+    }
   }
 
   private static void requirePort(String option, int port) {
