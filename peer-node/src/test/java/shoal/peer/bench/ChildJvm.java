@@ -1,0 +1,108 @@
+package shoal.peer.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A Shoal server in a JVM of its own, as a user starts it: {@code java -jar JAR ARGS}, its
+ * standard error appended to a log file, its {@code listening on} lines read from standard
+ * output. Faults are real signals: {@code kill -9}, {@code SIGSTOP} and {@code SIGCONT}.
+ */
+final class ChildJvm {
+
+  private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
+
+  private final Process process;
+  private final List<String> urls;
+
+  private ChildJvm(Process process, List<String> urls) {
+    this.process = process;
+    this.urls = urls;
+  }
+
+  /** Starts it and waits for {@code listeners} {@code listening on} lines. */
+  static ChildJvm start(Path jar, List<String> args, Path log, int listeners, long timeoutSeconds) throws Exception {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx512m", "-jar", jar.toString()));
+    command.addAll(args);
+    Process process = new ProcessBuilder(command)
+        .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .start();
+    BlockingQueue<String> found = new LinkedBlockingQueue<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+          Matcher m = LISTENING.matcher(line);
+          if (m.find()) {
+            found.add(m.group(1));
+          }
+        }
+      } catch (IOException e) {
+        // the process is gone
+      }
+    }, "chaos-child-output");
+    reader.setDaemon(true);
+    reader.start();
+    List<String> urls = new ArrayList<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+    while (urls.size() < listeners) {
+      String url = found.poll(100, TimeUnit.MILLISECONDS);
+      if (url != null) {
+        urls.add(url);
+      } else if (!process.isAlive() || System.nanoTime() > deadline) {
+        process.destroyForcibly();
+        throw new IllegalStateException("'" + String.join(" ", args) + "' did not start; see " + log);
+      }
+    }
+    return new ChildJvm(process, urls);
+  }
+
+  /** The URLs it printed, in order. */
+  List<String> urls() {
+    return urls;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  boolean alive() {
+    return process.isAlive();
+  }
+
+  void kill9() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  void pause() throws Exception {
+    signal("-STOP");
+  }
+
+  void resume() throws Exception {
+    signal("-CONT");
+  }
+
+  /** SIGTERM, the way Ctrl-C or a service manager stops it; killed after 30 s. */
+  void stop() throws Exception {
+    resume();
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      kill9();
+    }
+  }
+
+  private void signal(String signal) throws Exception {
+    new ProcessBuilder("kill", signal, Long.toString(process.pid())).start().waitFor(10, TimeUnit.SECONDS);
+  }
+}
