@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import shoal.peer.share.Sha256;
 import shoal.peer.testing.Downloading;
 import shoal.peer.testing.FakeHolder;
+import shoal.peer.testing.PartialDataWatch;
 import shoal.peer.testing.PeerNetwork;
 import shoal.peer.testing.TestFiles;
 import shoal.tracker.testing.TrackerApi;
@@ -39,7 +40,8 @@ class LyingSizeTest {
     try (FakeHolder liar = new FakeHolder((request, out) -> {
       FakeHolder.head(out, "200 OK", "Content-Length: 1000");
       out.write(content, 0, 1000);
-    })) {
+    });
+        PartialDataWatch partial = new PartialDataWatch(downloading)) {
       String liarId = liar.register(network.tracker(), "liar", TrackerApi.file(sha256, "build.zip", 1000));
       assertThat(network.occupyHolder(sha256, liarId)).isEqualTo(honest.peerId());
       PeerNode downloader = network.peer("downloader", downloading);
@@ -55,6 +57,7 @@ class LyingSizeTest {
       assertThat(sources.getJsonObject(1).getLong("bytes")).as("all of it from the honest holder").isEqualTo(SIZE);
       assertThat(Sha256.ofFile(downloading.resolve("build.zip"))).isEqualTo(sha256);
       assertThat(Downloading.failureReason(network, sha256, liarId)).isEqualTo("corrupt");
+      assertThat(partial.most()).as("partial bytes ever held").isLessThanOrEqualTo(SIZE);
       Downloading.assertNeverBlamed(network, sha256, honest.peerId());
     }
   }

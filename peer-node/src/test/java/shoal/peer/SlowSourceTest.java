@@ -15,6 +15,7 @@ import shoal.peer.fetch.SourcePatience;
 import shoal.peer.share.Sha256;
 import shoal.peer.testing.Downloading;
 import shoal.peer.testing.FakeHolder;
+import shoal.peer.testing.PartialDataWatch;
 import shoal.peer.testing.PeerNetwork;
 import shoal.peer.testing.TestFiles;
 import shoal.tracker.testing.TrackerApi;
@@ -36,7 +37,7 @@ class SlowSourceTest {
     String sha256 = TestFiles.random(honestShare.resolve("paper.pdf"), SIZE, 51);
     byte[] content = Files.readAllBytes(honestShare.resolve("paper.pdf"));
     PeerNode honest = network.peer("honest", honestShare);
-    try (FakeHolder drip = dripping(content)) {
+    try (FakeHolder drip = dripping(content); PartialDataWatch partial = new PartialDataWatch(downloading)) {
       String dripId = drip.register(network.tracker(), "drip", TrackerApi.file(sha256, "paper.pdf", SIZE));
       assertThat(network.occupyHolder(sha256, dripId)).isEqualTo(honest.peerId());
       PeerNode downloader = network.peer("downloader", downloading, config -> config.withPatience(IMPATIENT));
@@ -51,6 +52,7 @@ class SlowSourceTest {
           .containsExactly(dripId, honest.peerId());
       assertThat(Sha256.ofFile(downloading.resolve("paper.pdf"))).isEqualTo(sha256);
       assertThat(Downloading.failureReason(network, sha256, dripId)).isEqualTo("too_slow");
+      assertThat(partial.most()).as("partial bytes ever held").isLessThanOrEqualTo(SIZE);
       Downloading.assertNeverBlamed(network, sha256, honest.peerId());
     }
   }
