@@ -5,21 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -31,6 +21,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import shoal.peer.share.Sha256;
 import shoal.peer.testing.Downloading;
 import shoal.peer.testing.Eventually;
+import shoal.peer.testing.FakeHolder;
 import shoal.peer.testing.PeerNetwork;
 import shoal.peer.testing.TestFiles;
 import shoal.tracker.testing.TrackerApi;
@@ -87,12 +78,16 @@ class SourceFailsMidTransferTest {
     long size = 1L << 20;
     String sha256 = TestFiles.random(second.resolve("notes.pdf"), size, 12);
     PeerNode backup = network.peer("backup", second);
-    try (SilentSource silent = new SilentSource(second.resolve("notes.pdf"), bytesBeforeSilence)) {
-      String silentId = network.tracker().post("/api/v1/peers", null, new JsonObject()
-              .put("name", "silent")
-              .put("address", "http://127.0.0.1:" + silent.port())
-              .put("files", new JsonArray(List.of(TrackerApi.file(sha256, "notes.pdf", size)))))
-          .bodyAsJsonObject().getString("peerId");
+    byte[] content = Files.readAllBytes(second.resolve("notes.pdf"));
+    try (FakeHolder silent = new FakeHolder((request, out) -> {
+      if (bytesBeforeSilence >= 0) {
+        FakeHolder.head(out, "200 OK", "Content-Length: " + content.length);
+        out.write(content, 0, (int) bytesBeforeSilence);
+        out.flush();
+      }
+      Thread.sleep(60_000); // the connection stays open in silence until the test ends
+    })) {
+      String silentId = silent.register(network.tracker(), "silent", TrackerApi.file(sha256, "notes.pdf", size));
       assertThat(network.occupyHolder(sha256, silentId)).isEqualTo(backup.peerId());
       PeerNode downloader = network.peer("downloader", downloading, config -> config.withStallTimeout(Duration.ofSeconds(1)));
 
@@ -114,14 +109,24 @@ class SourceFailsMidTransferTest {
   void onlyHolderGetsASecondChance(@TempDir Path files, @TempDir Path downloading) throws Exception {
     long size = 2L << 20;
     String sha256 = TestFiles.random(files.resolve("thesis.pdf"), size, 13);
-    try (DroppingSource dropping = new DroppingSource(files.resolve("thesis.pdf"), size / 2)) {
-      String droppingId = network.tracker().post("/api/v1/peers", null, new JsonObject()
-              .put("name", "dropping")
-              .put("address", "http://127.0.0.1:" + dropping.port())
-              .put("files", new JsonArray(List.of(TrackerApi.file(sha256, "thesis.pdf", size)))))
-          .bodyAsJsonObject().getString("peerId");
+    byte[] content = Files.readAllBytes(files.resolve("thesis.pdf"));
+    AtomicBoolean dropped = new AtomicBoolean();
+    // Its first answer is a 200 head for the whole file, half of it, then a hang-up; later ones
+    // are answered as HTTP asks, Range: bytes=N- with a 206.
+    try (FakeHolder dropping = new FakeHolder((request, out) -> {
+      long from = request.rangeStart();
+      if (from == 0) {
+        FakeHolder.head(out, "200 OK", "Content-Length: " + content.length);
+      } else {
+        FakeHolder.head(out, "206 Partial Content", "Content-Length: " + (content.length - from),
+            "Content-Range: bytes " + from + "-" + (content.length - 1) + "/" + content.length);
+      }
+      int end = dropped.compareAndSet(false, true) ? (int) size / 2 : content.length;
+      out.write(content, (int) from, end - (int) from);
+    })) {
+      String droppingId = dropping.register(network.tracker(), "dropping", TrackerApi.file(sha256, "thesis.pdf", size));
       // The hang-up may reach a response held back for the disk only as silence: a short stall
-      // timeout keeps both rounds well inside the fake holder's TTL (it never heartbeats).
+      // timeout keeps the test short.
       PeerNode downloader = network.peer("downloader", downloading, config -> config.withStallTimeout(Duration.ofSeconds(1)));
 
       JsonObject end = Downloading.awaitEnd(network, downloader, Downloading.start(network, downloader, sha256),
@@ -133,117 +138,6 @@ class SourceFailsMidTransferTest {
           .containsExactly(droppingId, droppingId);
       assertThat(sources.getJsonObject(1).getLong("bytes")).as("only the rest").isEqualTo(size / 2);
       assertThat(Sha256.ofFile(downloading.resolve("thesis.pdf"))).isEqualTo(sha256);
-    }
-  }
-
-  /**
-   * A holder whose first answer breaks off: a 200 head for the whole file, the first
-   * {@code bytesBeforeDrop} bytes, then the connection closes. Later requests get the rest as
-   * HTTP asks for it, {@code Range: bytes=N-} answered 206.
-   */
-  private static final class DroppingSource implements AutoCloseable {
-
-    private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-
-    DroppingSource(Path file, long bytesBeforeDrop) throws IOException {
-      byte[] content = Files.readAllBytes(file);
-      Thread acceptor = new Thread(() -> {
-        boolean first = true;
-        try {
-          while (true) {
-            try (Socket socket = server.accept()) {
-              answer(socket, content, first ? bytesBeforeDrop : -1);
-              first = false;
-            }
-          }
-        } catch (IOException e) {
-          // closed at the end of the test
-        }
-      }, "dropping-source");
-      acceptor.setDaemon(true);
-      acceptor.start();
-    }
-
-    /** Sends the whole file, or what the Range asks for; only {@code cutAt} bytes of it when not negative. */
-    private static void answer(Socket socket, byte[] content, long cutAt) throws IOException {
-      BufferedReader request = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
-      long from = 0;
-      for (String line = request.readLine(); line != null && !line.isEmpty(); line = request.readLine()) {
-        if (line.toLowerCase(java.util.Locale.ROOT).startsWith("range: bytes=")) {
-          from = Long.parseLong(line.substring("range: bytes=".length(), line.indexOf('-')));
-        }
-      }
-      String head = from == 0
-          ? "HTTP/1.1 200 OK\r\nContent-Length: " + content.length + "\r\n\r\n"
-          : "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes " + from + "-" + (content.length - 1) + "/" + content.length
-              + "\r\nContent-Length: " + (content.length - from) + "\r\n\r\n";
-      OutputStream out = socket.getOutputStream();
-      out.write(head.getBytes(StandardCharsets.ISO_8859_1));
-      int end = cutAt < 0 ? content.length : (int) cutAt;
-      out.write(content, (int) from, end - (int) from);
-      out.flush();
-    }
-
-    int port() {
-      return server.getLocalPort();
-    }
-
-    @Override
-    public void close() throws IOException {
-      server.close();
-    }
-  }
-
-  /**
-   * A holder that reads a request and sends the first {@code bytesBeforeSilence} bytes of the file
-   * after a 200 head (nothing at all when negative), then keeps the connection open in silence.
-   */
-  private static final class SilentSource implements AutoCloseable {
-
-    private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    private final List<Socket> connections = new CopyOnWriteArrayList<>();
-
-    SilentSource(Path file, long bytesBeforeSilence) throws IOException {
-      Thread acceptor = new Thread(() -> {
-        try {
-          while (true) {
-            Socket socket = server.accept();
-            connections.add(socket);
-            if (bytesBeforeSilence >= 0) {
-              answerPartly(socket, file, bytesBeforeSilence);
-            }
-          }
-        } catch (IOException e) {
-          // closed at the end of the test
-        }
-      }, "silent-source");
-      acceptor.setDaemon(true);
-      acceptor.start();
-    }
-
-    private static void answerPartly(Socket socket, Path file, long bytes) throws IOException {
-      BufferedReader request = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
-      for (String line = request.readLine(); line != null && !line.isEmpty(); line = request.readLine()) {
-        // the request head is read and ignored
-      }
-      OutputStream out = socket.getOutputStream();
-      out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + Files.size(file) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-      try (InputStream in = Files.newInputStream(file)) {
-        out.write(in.readNBytes((int) bytes));
-      }
-      out.flush();
-    }
-
-    int port() {
-      return server.getLocalPort();
-    }
-
-    @Override
-    public void close() throws IOException {
-      server.close();
-      for (Socket socket : connections) {
-        socket.close();
-      }
     }
   }
 }
