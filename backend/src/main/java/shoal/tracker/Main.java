@@ -53,6 +53,12 @@ public final class Main implements Callable<Integer> {
           + "takes longer to arrive is cut off (default: ${DEFAULT-VALUE}).")
   Duration idleTimeout;
 
+  @Option(names = "--transfer-retention", defaultValue = "${env:SHOAL_TRANSFER_RETENTION:-168h}",
+      converter = DurationConverter.class,
+      description = "Finished transfers are listed this long (168h is a week), then pruned; the totals they count towards stay "
+          + "(default: ${DEFAULT-VALUE}).")
+  Duration transferRetention;
+
   @Spec
   CommandSpec spec;
 
@@ -66,7 +72,7 @@ public final class Main implements Callable<Integer> {
         DatabaseUrl.parse(dbUrl);
       }
       config = new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout,
-          TrackerConfig.DEFAULT_MAX_CONNECTIONS);
+          TrackerConfig.DEFAULT_MAX_CONNECTIONS, transferRetention);
     } catch (IllegalArgumentException e) {
       err.println("shoal tracker: " + e.getMessage());
       return 2;

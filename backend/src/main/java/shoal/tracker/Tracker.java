@@ -22,10 +22,12 @@ import shoal.tracker.events.EventRelay;
 import shoal.tracker.http.TrackerVerticle;
 import shoal.tracker.registry.CatalogueSweeper;
 import shoal.tracker.registry.LivenessSweeper;
+import shoal.tracker.registry.TransferPruner;
 
 /**
  * A running tracker: its database (embedded unless a URL was given), migrated; a Vert.x instance
- * with Prometheus metrics; the HTTP verticles, the event relay and the liveness sweeper. Started by {@code Main}
+ * with Prometheus metrics; the HTTP verticles, the event relay and the sweeps (expired peers,
+ * unheld catalogue entries, finished transfers past their retention). Started by {@code Main}
  * and, the same way, by the tests.
  */
 public final class Tracker implements AutoCloseable {
@@ -70,6 +72,7 @@ public final class Tracker implements AutoCloseable {
       vertx.deployVerticle(EventRelay::new, deployment).await(30, TimeUnit.SECONDS);
       vertx.deployVerticle(LivenessSweeper::new, deployment).await(30, TimeUnit.SECONDS);
       vertx.deployVerticle(CatalogueSweeper::new, deployment).await(30, TimeUnit.SECONDS);
+      vertx.deployVerticle(TransferPruner::new, deployment).await(30, TimeUnit.SECONDS);
       String serversDeployment = vertx.deployVerticle(() -> {
             TrackerVerticle server = new TrackerVerticle(metrics, connections);
             servers.add(server);

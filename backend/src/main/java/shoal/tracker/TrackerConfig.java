@@ -13,10 +13,12 @@ import java.time.Duration;
  * @param idleTimeout a connection on which nothing moves for this long is closed, and a request
  *     whose head or body takes longer to arrive is cut off
  * @param maxConnections connections the tracker keeps open at once, all its HTTP verticle instances together
+ * @param transferRetention finished transfers are listed this long, then pruned; the totals they
+ *     fed stay
  */
 public record TrackerConfig(
     String host, int port, String dbUrl, Path dataDir, Duration heartbeat, Duration peerTtl,
-    Duration idleTimeout, int maxConnections) {
+    Duration idleTimeout, int maxConnections, Duration transferRetention) {
 
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
   /**
@@ -25,6 +27,8 @@ public record TrackerConfig(
    * a default Linux service may open, so a flood of sockets cannot starve the database pool's.
    */
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+  /** A week of finished transfers is what an operator looks back on; older ones only cost space. */
+  public static final Duration DEFAULT_TRANSFER_RETENTION = Duration.ofDays(7);
 
   public TrackerConfig {
     if (port < 0 || port > 65535) {
@@ -44,11 +48,15 @@ public record TrackerConfig(
     if (maxConnections < 1) {
       throw new IllegalArgumentException("the connection cap must be at least 1, not " + maxConnections);
     }
+    if (transferRetention.isZero() || transferRetention.isNegative()) {
+      throw new IllegalArgumentException("--transfer-retention must be longer than zero");
+    }
   }
 
-  /** A tracker with the default idle timeout and connection cap. */
+  /** A tracker with the default idle timeout, connection cap and transfer retention. */
   public TrackerConfig(String host, int port, String dbUrl, Path dataDir, Duration heartbeat, Duration peerTtl) {
-    this(host, port, dbUrl, dataDir, heartbeat, peerTtl, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS);
+    this(host, port, dbUrl, dataDir, heartbeat, peerTtl, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+        DEFAULT_TRANSFER_RETENTION);
   }
 
   public boolean usesEmbeddedDatabase() {
@@ -56,15 +64,19 @@ public record TrackerConfig(
   }
 
   public TrackerConfig withDbUrl(String url) {
-    return new TrackerConfig(host, port, url, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections);
+    return new TrackerConfig(host, port, url, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections, transferRetention);
   }
 
   public TrackerConfig withIdleTimeout(Duration timeout) {
-    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, timeout, maxConnections);
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, timeout, maxConnections, transferRetention);
   }
 
   public TrackerConfig withMaxConnections(int max) {
-    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, max);
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, max, transferRetention);
+  }
+
+  public TrackerConfig withTransferRetention(Duration retention) {
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections, retention);
   }
 
   public JsonObject toJson() {
@@ -76,7 +88,8 @@ public record TrackerConfig(
         .put("heartbeatMillis", heartbeat.toMillis())
         .put("peerTtlMillis", peerTtl.toMillis())
         .put("idleTimeoutMillis", idleTimeout.toMillis())
-        .put("maxConnections", maxConnections);
+        .put("maxConnections", maxConnections)
+        .put("transferRetentionMillis", transferRetention.toMillis());
   }
 
   public static TrackerConfig fromJson(JsonObject json) {
@@ -88,6 +101,7 @@ public record TrackerConfig(
         Duration.ofMillis(json.getLong("heartbeatMillis")),
         Duration.ofMillis(json.getLong("peerTtlMillis")),
         Duration.ofMillis(json.getLong("idleTimeoutMillis", DEFAULT_IDLE_TIMEOUT.toMillis())),
-        json.getInteger("maxConnections", DEFAULT_MAX_CONNECTIONS));
+        json.getInteger("maxConnections", DEFAULT_MAX_CONNECTIONS),
+        Duration.ofMillis(json.getLong("transferRetentionMillis", DEFAULT_TRANSFER_RETENTION.toMillis())));
   }
 }

@@ -27,7 +27,7 @@ class TrackerCommandTest {
   @DisplayName("--help lists every option and exits 0")
   void helpListsEveryOption() {
     assertThat(run("--help")).isZero();
-    assertThat(out.toString()).contains("--host", "--port", "--db-url", "--data-dir", "--heartbeat", "--peer-ttl", "SHOAL_");
+    assertThat(out.toString()).contains("--host", "--port", "--db-url", "--data-dir", "--heartbeat", "--peer-ttl", "--transfer-retention", "SHOAL_");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -35,6 +35,7 @@ class TrackerCommandTest {
       "--heartbeat=soon              | is not a duration",
       "--peer-ttl=5s                 | must be longer than --heartbeat",
       "--port=70000                  | between 0 and 65535",
+      "--transfer-retention=0s       | --transfer-retention must be longer than zero",
       "--port=eighty                 | '--port'",
       "--db-url=mysql://db/shoal     | postgresql://",
       "--unknown-option              | Unknown option"})

@@ -9,6 +9,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,10 +120,21 @@ public final class PeerRegistry {
 
   private Future<List<JsonObject>> depart(SqlConnection conn, List<UUID> peerIds, String reason) {
     UUID[] ids = peerIds.toArray(UUID[]::new);
-    return conn.preparedQuery(LOCK_TRANSFERS_OF_PEERS).execute(Tuple.tuple().addArrayOfUUID(ids))
-        .compose(locked -> conn.preparedQuery(RELEASE_UPLOADS_TO_PEERS).execute(Tuple.tuple().addArrayOfUUID(ids)))
-        .compose(released -> conn.preparedQuery(DETACH_TRANSFERS_OF_PEERS).execute(Tuple.of(ids, reason)))
-        .compose(abandoned -> conn.preparedQuery(DELETE_PEERS).execute(Tuple.tuple().addArrayOfUUID(ids)))
+    return conn.preparedQuery(LOCK_TRANSFERS_OF_PEERS).execute(Tuple.tuple().addArrayOfUUID(ids)).compose(locked -> {
+          // The active ones are about to be abandoned: their bytes move from active into the totals.
+          // Summed exactly: a peer may have many active transfers of files up to 2^53-1 bytes.
+          BigInteger abandonedBytes = BigInteger.ZERO;
+          for (Row row : locked) {
+            if (Transfer.ACTIVE.equals(row.getString("state"))) {
+              abandonedBytes = abandonedBytes.add(BigInteger.valueOf(row.getLong("bytes")));
+            }
+          }
+          BigInteger addedToTotals = abandonedBytes;
+          return conn.preparedQuery(RELEASE_UPLOADS_TO_PEERS).execute(Tuple.tuple().addArrayOfUUID(ids))
+              .compose(released -> conn.preparedQuery(DETACH_TRANSFERS_OF_PEERS).execute(Tuple.of(ids, reason)))
+              .compose(abandoned -> conn.preparedQuery(DELETE_PEERS).execute(Tuple.tuple().addArrayOfUUID(ids)))
+              .compose(rows -> TransferTotals.add(conn, ids[0], 0, addedToTotals).map(rows));
+        })
         .map(rows -> {
           List<JsonObject> departed = new ArrayList<>();
           rows.forEach(row -> departed.add(new JsonObject()

@@ -11,9 +11,13 @@ package shoal.tracker.registry;
  * {@code peer_load} row is taken last, after every other lock of the transaction, and several of
  * them in peer-id order: so a departure can release the load of sources it never locked.
  * Catalogue ({@code files}) rows are locked by reports of files, in hash order, and by the
- * catalogue sweep, which skips locked ones; after them a transaction takes at most load rows. A
- * peer whose {@code expires_at} has passed counts as gone everywhere, whether or not the sweeper
- * has deleted it yet.
+ * catalogue sweep, which skips locked ones; after them a transaction takes at most load rows.
+ * A transaction that ends transfers adds to one {@code transfer_totals} stripe as its very last
+ * statement, after its load rows, and takes no other stripe: it never waits while holding one, so
+ * a stripe is in no cycle and is held only until the commit. The pruning of finished transfers
+ * locks nothing but the transfers it deletes, and skips locked ones. A peer whose
+ * {@code expires_at} has passed counts as gone everywhere, whether or not the sweeper has deleted
+ * it yet.
  */
 final class RegistryQueries {
 
@@ -91,7 +95,7 @@ final class RegistryQueries {
    * touches them, so that two peers of one transfer leaving at once take turns.
    */
   static final String LOCK_TRANSFERS_OF_PEERS = """
-      SELECT transfer_id FROM transfers
+      SELECT transfer_id, state, bytes FROM transfers
       WHERE source_id = ANY($1::uuid[]) OR downloader_id = ANY($1::uuid[])
       ORDER BY transfer_id
       FOR UPDATE""";
@@ -260,11 +264,13 @@ final class RegistryQueries {
       "UPDATE peer_load SET active_uploads = active_uploads - 1 WHERE peer_id = $1";
 
   /**
-   * The transfer's state and source, locked: read after any concurrent change of it has committed,
-   * so that exactly one of several finishers sees it {@code active} and releases its source's load.
+   * The transfer's state, source and bytes, locked: read after any concurrent change of it has
+   * committed, so that exactly one of several finishers sees it {@code active}, releases its
+   * source's load and adds it to the totals. Progress reports only write active transfers, so the
+   * bytes read here are the ones it ends with.
    */
   static final String LOCK_TRANSFER =
-      "SELECT state, source_id FROM transfers WHERE transfer_id = $1 FOR UPDATE";
+      "SELECT state, source_id, bytes, size FROM transfers WHERE transfer_id = $1 FOR UPDATE";
 
   static final String INSERT_TRANSFER = """
       INSERT INTO transfers (transfer_id, sha256, name, size, source_id, source_name, downloader_id, downloader_name)
@@ -290,8 +296,13 @@ final class RegistryQueries {
       WHERE transfer_id = $1 AND state IN ('active', 'abandoned')
       RETURNING sha256, name, size, source_id, downloader_id""";
 
+  /**
+   * Saturates at 2^63-1 instead of failing: sizes reach 2^53-1, so a thousand completions of the
+   * largest file would otherwise overflow the bigint and make every later completion from this
+   * source fail.
+   */
   static final String ADD_SERVED_BYTES =
-      "UPDATE peers SET served_total = served_total + $2 WHERE peer_id = $1";
+      "UPDATE peers SET served_total = served_total + LEAST($2, 9223372036854775807 - served_total) WHERE peer_id = $1";
 
   static final String FAIL_TRANSFER = """
       UPDATE transfers SET state = 'failed', reason = $2, finished_at = now()
@@ -304,14 +315,50 @@ final class RegistryQueries {
       ORDER BY t.started_at DESC, t.transfer_id
       LIMIT $2 OFFSET $3""";
 
+  /**
+   * Up to {@code $2} transfers that finished more than {@code $1} seconds ago, oldest first,
+   * deleted; rows another tracker is pruning, or a late completion is ending, are skipped. Their
+   * figures live on in {@code transfer_totals} and in their source's {@code served_total}.
+   */
+  static final String PRUNE_FINISHED_TRANSFERS = """
+      WITH expired AS (
+        SELECT transfer_id FROM transfers
+        WHERE state <> 'active' AND finished_at < now() - make_interval(secs => $1)
+        ORDER BY finished_at
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+      )
+      DELETE FROM transfers t USING expired WHERE t.transfer_id = expired.transfer_id""";
+
+  // ---- totals ------------------------------------------------------------------------------
+
+  /**
+   * Adds ended transfers to stripe {@code $1} of the totals: {@code $2} completed ones and
+   * {@code $3} bytes that are no longer an active transfer's. The last statement of a transaction
+   * that ends transfers.
+   */
+  static final String ADD_TO_TOTALS = """
+      UPDATE transfer_totals
+      SET completed_transfers = completed_transfers + $2, finished_bytes = finished_bytes + $3::numeric
+      WHERE stripe = $1""";
+
   // ---- stats -------------------------------------------------------------------------------
 
+  /**
+   * Finished transfers are read from the running totals, active ones (a number bounded by the
+   * network's size, not its history) from their rows; one statement, so one snapshot, in which a
+   * transfer's bytes are in exactly one of the two. Totals saturate at 2^63-1 rather than overflow
+   * a client's 64-bit integer.
+   */
   static final String STATS = """
       SELECT
         (SELECT count(*) FROM peers WHERE expires_at > now()) AS peers,
         (SELECT count(DISTINCT sha256) FROM holdings) AS files,
         (SELECT count(*) FROM holdings) AS holdings,
-        (SELECT count(*) FROM transfers WHERE state = 'active') AS active_transfers,
-        (SELECT count(*) FROM transfers WHERE state = 'completed') AS completed_transfers,
-        (SELECT coalesce(sum(bytes), 0) FROM transfers) AS bytes_transferred""";
+        active.transfers AS active_transfers,
+        LEAST(totals.completed, 9223372036854775807)::bigint AS completed_transfers,
+        LEAST(totals.bytes + active.bytes, 9223372036854775807)::bigint AS bytes_transferred
+      FROM
+        (SELECT count(*) AS transfers, coalesce(sum(bytes), 0) AS bytes FROM transfers WHERE state = 'active') active,
+        (SELECT sum(completed_transfers) AS completed, sum(finished_bytes) AS bytes FROM transfer_totals) totals""";
 }

@@ -125,6 +125,9 @@ public final class TransferLedger {
                         new Long[] {row.getLong("size")})));
                   })
                   .compose(done -> releaseUpload(tx, ending))
+                  // Bytes of an active transfer were counted as active until now; an abandoned
+                  // one's were added to the totals when it was abandoned, and it ends with all of them.
+                  .compose(done -> TransferTotals.add(tx, transferId, 1, ending.wasActive() ? ending.size() : ending.size() - ending.bytes()))
                   .map(ending)))
           .map(ending -> {
             if (!ending.repeated()) {
@@ -151,6 +154,8 @@ public final class TransferLedger {
               .compose(ending -> ending.repeated() ? Future.succeededFuture(ending) : tx.preparedQuery(FAIL_TRANSFER)
                   .execute(Tuple.of(transferId, reason.code()))
                   .compose(done -> releaseUpload(tx, ending))
+                  // An abandoned transfer's bytes are in the totals already.
+                  .compose(done -> TransferTotals.add(tx, transferId, 0, ending.wasActive() ? ending.bytes() : 0))
                   .map(ending)))
           .map(ending -> {
             if (!ending.repeated()) {
@@ -172,16 +177,18 @@ public final class TransferLedger {
       Row row = rows.iterator().next();
       String state = row.getString("state");
       if (end.equals(state)) {
-        return Future.succeededFuture(new Ending(true, null));
+        return Future.succeededFuture(new Ending(true, false, null, 0, 0));
       }
       if (!Transfer.ACTIVE.equals(state) && !Transfer.ABANDONED.equals(state)) {
         return Future.failedFuture(finished(state));
       }
-      return Future.succeededFuture(new Ending(false, Transfer.ACTIVE.equals(state) ? row.getUUID("source_id") : null));
+      boolean active = Transfer.ACTIVE.equals(state);
+      return Future.succeededFuture(new Ending(false, active, active ? row.getUUID("source_id") : null,
+          row.getLong("bytes"), row.getLong("size")));
     });
   }
 
-  /** Takes the ended transfer off its source's load; the last statement of the transaction. */
+  /** Takes the ended transfer off its source's load; followed only by the totals. */
   private static Future<Void> releaseUpload(SqlConnection tx, Ending ending) {
     return ending.releases() == null
         ? Future.succeededFuture()
@@ -189,10 +196,12 @@ public final class TransferLedger {
   }
 
   /**
-   * How a transfer's end goes: {@code repeated} when it had already ended that way; {@code releases}
-   * the source it was loading (null when it was abandoned, or its source is gone).
+   * How a transfer's end goes: {@code repeated} when it had already ended that way;
+   * {@code wasActive} false when it had been abandoned; {@code releases} the source it was loading
+   * (null when it was abandoned, or its source is gone); {@code bytes} and {@code size} as it was
+   * locked.
    */
-  private record Ending(boolean repeated, UUID releases) {}
+  private record Ending(boolean repeated, boolean wasActive, UUID releases, long bytes, long size) {}
 
   /** Newest first; {@code state} null for every state. */
   public Future<List<Transfer>> list(String state, int limit, int offset) {

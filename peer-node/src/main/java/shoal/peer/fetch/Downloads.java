@@ -18,6 +18,8 @@ import shoal.peer.tracker.TrackerSession;
 /**
  * This node's downloads: starts them (asking the tracker for a source first, so that a file no
  * one has is refused at once), finds and cancels them. Each {@link Download} then runs by itself.
+ * Unfinished downloads are always kept; of the finished ones, the newest
+ * {@value FinishedDownloads#KEEP}.
  */
 public final class Downloads {
 
@@ -30,6 +32,7 @@ public final class Downloads {
   final FetchSettings settings;
   final BiFunction<Path, String, Future<Void>> onVerified;
   private final Map<String, Download> downloads = new ConcurrentHashMap<>();
+  private final FinishedDownloads finished;
 
   /**
    * @param onVerified called with a file once it sits verified in the target folder, before the
@@ -37,6 +40,13 @@ public final class Downloads {
    */
   public Downloads(Vertx vertx, TrackerSession session, TrackerClient tracker, FetchSettings settings,
       BiFunction<Path, String, Future<Void>> onVerified) {
+    this(vertx, session, tracker, settings, onVerified, FinishedDownloads.KEEP);
+  }
+
+  /** @param keepFinished how many finished downloads stay listed, the newest ones */
+  Downloads(Vertx vertx, TrackerSession session, TrackerClient tracker, FetchSettings settings,
+      BiFunction<Path, String, Future<Void>> onVerified, int keepFinished) {
+    this.finished = new FinishedDownloads(keepFinished);
     this.vertx = vertx;
     this.session = session;
     this.tracker = tracker;
@@ -68,6 +78,7 @@ public final class Downloads {
     return session.call(peer -> tracker.startTransfer(peer, sha256, List.of())).map(lease -> {
       Download download = new Download(this, lease);
       downloads.put(download.id(), download);
+      download.finished().onSuccess(done -> finished.finished(done.id()).forEach(downloads::remove));
       download.start(lease);
       return download;
     });
