@@ -3,6 +3,7 @@ package shoal.tracker;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
+import shoal.tracker.db.DatabaseTimeouts;
 
 /**
  * Everything the tracker is told at start-up, read once from the CLI and environment and passed
@@ -13,10 +14,11 @@ import java.time.Duration;
  * @param idleTimeout a connection on which nothing moves for this long is closed, and a request
  *     whose head or body takes longer to arrive is cut off
  * @param maxConnections connections the tracker keeps open at once, all its HTTP verticle instances together
+ * @param dbTimeouts how long one registry statement may run, wait for a lock, or idle in a transaction
  */
 public record TrackerConfig(
     String host, int port, String dbUrl, Path dataDir, Duration heartbeat, Duration peerTtl,
-    Duration idleTimeout, int maxConnections) {
+    Duration idleTimeout, int maxConnections, DatabaseTimeouts dbTimeouts) {
 
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
   /**
@@ -44,11 +46,15 @@ public record TrackerConfig(
     if (maxConnections < 1) {
       throw new IllegalArgumentException("the connection cap must be at least 1, not " + maxConnections);
     }
+    if (dbTimeouts == null) {
+      dbTimeouts = DatabaseTimeouts.DEFAULTS;
+    }
   }
 
   /** A tracker with the default idle timeout and connection cap. */
   public TrackerConfig(String host, int port, String dbUrl, Path dataDir, Duration heartbeat, Duration peerTtl) {
-    this(host, port, dbUrl, dataDir, heartbeat, peerTtl, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS);
+    this(host, port, dbUrl, dataDir, heartbeat, peerTtl, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+        DatabaseTimeouts.DEFAULTS);
   }
 
   public boolean usesEmbeddedDatabase() {
@@ -56,15 +62,19 @@ public record TrackerConfig(
   }
 
   public TrackerConfig withDbUrl(String url) {
-    return new TrackerConfig(host, port, url, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections);
+    return new TrackerConfig(host, port, url, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections, dbTimeouts);
   }
 
   public TrackerConfig withIdleTimeout(Duration timeout) {
-    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, timeout, maxConnections);
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, timeout, maxConnections, dbTimeouts);
   }
 
   public TrackerConfig withMaxConnections(int max) {
-    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, max);
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, max, dbTimeouts);
+  }
+
+  public TrackerConfig withDbTimeouts(DatabaseTimeouts timeouts) {
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections, timeouts);
   }
 
   public JsonObject toJson() {
@@ -76,7 +86,8 @@ public record TrackerConfig(
         .put("heartbeatMillis", heartbeat.toMillis())
         .put("peerTtlMillis", peerTtl.toMillis())
         .put("idleTimeoutMillis", idleTimeout.toMillis())
-        .put("maxConnections", maxConnections);
+        .put("maxConnections", maxConnections)
+        .put("dbTimeouts", dbTimeouts.toJson());
   }
 
   public static TrackerConfig fromJson(JsonObject json) {
@@ -88,6 +99,7 @@ public record TrackerConfig(
         Duration.ofMillis(json.getLong("heartbeatMillis")),
         Duration.ofMillis(json.getLong("peerTtlMillis")),
         Duration.ofMillis(json.getLong("idleTimeoutMillis", DEFAULT_IDLE_TIMEOUT.toMillis())),
-        json.getInteger("maxConnections", DEFAULT_MAX_CONNECTIONS));
+        json.getInteger("maxConnections", DEFAULT_MAX_CONNECTIONS),
+        DatabaseTimeouts.fromJson(json.getJsonObject("dbTimeouts")));
   }
 }

@@ -8,6 +8,7 @@ import static shoal.tracker.testing.TrackerApi.sha;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import io.vertx.sqlclient.Pool;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -30,6 +31,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import shoal.tracker.Tracker;
 import shoal.tracker.TrackerConfig;
+import shoal.tracker.db.DatabaseUrl;
+import shoal.tracker.db.RegistryPool;
 import shoal.tracker.testing.TrackerApi;
 import shoal.tracker.testing.TrackerApi.Peer;
 
@@ -45,7 +48,7 @@ class TrackerRestartTest {
   private static final Pattern LISTENING = Pattern.compile("listening on (http://127\\.0\\.0\\.1:\\d+)");
 
   @Test
-  @DisplayName("peers, files and completed transfer counts survive a restart of the embedded tracker")
+  @DisplayName("peers, files and completed transfer counts survive a restart of the embedded tracker, which writes with fsync on")
   void registrySurvivesRestart(Vertx vertx, @TempDir Path dataDir) {
     TrackerConfig config = config(dataDir);
     String paper = sha("paper");
@@ -70,6 +73,17 @@ class TrackerRestartTest {
       // Tokens survive too: the peers carry on without registering again.
       assertThat(api.post("/api/v1/peers/" + author.peerId() + "/heartbeat", author.token(), null).statusCode()).isEqualTo(200);
       assertThat(api.delete("/api/v1/peers/" + reader.peerId(), reader.token()).statusCode()).isEqualTo(204);
+
+      // A power cut may cost the last commits (synchronous_commit off, within 3 × wal_writer_delay), never the cluster.
+      Pool pool = RegistryPool.create(vertx, DatabaseUrl.parse(second.config().dbUrl()), second.config().dbTimeouts());
+      try {
+        assertThat(show(pool, "fsync")).isEqualTo("on");
+        assertThat(show(pool, "full_page_writes")).isEqualTo("on");
+        assertThat(show(pool, "synchronous_commit")).isEqualTo("off");
+        assertThat(show(pool, "wal_writer_delay")).isEqualTo("200ms");
+      } finally {
+        pool.close();
+      }
     }
     assertThat(postgresServing(dataDir.resolve("pg"))).as("PostgreSQL processes left running").isEmpty();
   }
@@ -176,6 +190,10 @@ class TrackerRestartTest {
 
   private static long postmasterPid(Path pgDir) throws IOException {
     return Long.parseLong(Files.readAllLines(pgDir.resolve("postmaster.pid")).get(0).trim());
+  }
+
+  private static String show(Pool pool, String setting) {
+    return pool.query("SHOW " + setting).execute().await().iterator().next().getString(0);
   }
 
   private static int freePort() throws IOException {
