@@ -13,7 +13,8 @@ package shoal.tracker.registry;
  * Catalogue ({@code files}) rows are locked by reports of files, in hash order, and by the
  * catalogue sweep, which skips locked ones; after them a transaction takes at most load rows. A
  * peer whose {@code expires_at} has passed counts as gone everywhere, whether or not the sweeper
- * has deleted it yet.
+ * has deleted it yet. The trackers' own heartbeat row is locked by the outage grace alone, before
+ * any peer.
  */
 final class RegistryQueries {
 
@@ -154,6 +155,38 @@ final class RegistryQueries {
 
   static final String PEER_FILES =
       "SELECT sha256, name, size FROM holdings WHERE peer_id = $1 ORDER BY name, sha256";
+
+  // ---- the trackers' own heartbeat ---------------------------------------------------------
+
+  /**
+   * The last moment any tracker was alive, locked, and how many seconds ago that was. Taking the
+   * lock first makes trackers that come back together take turns: the first one grants the gap,
+   * the others find it closed.
+   */
+  static final String LOCK_TRACKER_HEARTBEAT = """
+      SELECT alive_at, extract(epoch FROM clock_timestamp() - alive_at)::float8 AS gap_seconds
+      FROM tracker_heartbeat
+      FOR UPDATE""";
+
+  /**
+   * Gives {@code $2} seconds back to every peer that was live at {@code $1}, the last moment a
+   * tracker was; locked in peer-id order. A peer heard from since (a heartbeat taken between the
+   * database's return and this grant) gets the time too: it only outlives its TTL if it goes
+   * silent, by no more than the outage, whereas telling it apart by {@code last_seen} would also
+   * rob the peers that heartbeated after the last beat before the outage.
+   */
+  static final String EXTEND_STRANDED_PEERS = """
+      WITH stranded AS (
+        SELECT peer_id FROM peers
+        WHERE expires_at > $1
+        ORDER BY peer_id
+        FOR NO KEY UPDATE
+      )
+      UPDATE peers p SET expires_at = p.expires_at + make_interval(secs => $2)
+      FROM stranded WHERE p.peer_id = stranded.peer_id""";
+
+  static final String TRACKER_ALIVE =
+      "UPDATE tracker_heartbeat SET alive_at = greatest(alive_at, clock_timestamp())";
 
   // ---- files -------------------------------------------------------------------------------
 
