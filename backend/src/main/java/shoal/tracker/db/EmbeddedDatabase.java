@@ -18,8 +18,8 @@ import java.time.Duration;
  *       once the lock shows its tracker is gone, stopped cleanly and started afresh.
  *   <li>A {@link PostmasterWatchdog} stops PostgreSQL soon after this process dies by {@code kill -9},
  *       so an orphan does not even outlive its tracker by more than a second or so.
- *   <li>It runs with {@code fsync} on: a power cut loses at most the last few commits (see
- *       {@link #COMMIT_LOSS_WINDOW}), never the registry.
+ *   <li>It runs with {@code fsync} on: a power cut loses at most the commits of the last
+ *       3 × {@link #WAL_WRITER_DELAY} (0.6 s), never the registry.
  * </ul>
  */
 public final class EmbeddedDatabase implements AutoCloseable {
@@ -31,7 +31,6 @@ public final class EmbeddedDatabase implements AutoCloseable {
    * a crash of the tracker alone loses nothing, since PostgreSQL keeps running and writes them.
    */
   static final Duration WAL_WRITER_DELAY = Duration.ofMillis(200);
-  public static final Duration COMMIT_LOSS_WINDOW = WAL_WRITER_DELAY.multipliedBy(3);
   /** Crash recovery after a power cut replays WAL before PostgreSQL accepts connections. */
   private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
 

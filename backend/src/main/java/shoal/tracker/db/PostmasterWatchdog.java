@@ -1,5 +1,6 @@
 package shoal.tracker.db;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.slf4j.Logger;
@@ -47,7 +48,7 @@ final class PostmasterWatchdog implements AutoCloseable {
     try {
       Process sidecar = new ProcessBuilder("/bin/sh", "-c", SCRIPT, "shoal-pg-watchdog",
               Long.toString(ProcessHandle.current().pid()), Long.toString(postmaster.pid()))
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .redirectError(ProcessBuilder.Redirect.DISCARD)
           .start();
