@@ -27,7 +27,9 @@ final class PostmasterWatchdog implements AutoCloseable {
   /**
    * {@code $1} the tracker's PID, {@code $2} the postmaster's. Ends quietly when the postmaster
    * stops first (a clean shutdown); SIGINT is PostgreSQL's fast shutdown, as {@code pg_ctl stop
-   * -m fast} sends it. The JVM reaps its own zombie, so {@code kill -0} fails once it is dead.
+   * -m fast} sends it. {@code kill -0} answers for the tracker until its parent (the shell,
+   * systemd, a Java launcher) reaps it, which they do at once; under a parent that never reaps, the
+   * next start stops the orphan instead.
    */
   private static final String SCRIPT = """
       while kill -0 "$1" 2>/dev/null; do
