@@ -10,6 +10,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import shoal.common.cli.DurationConverter;
+import shoal.tracker.db.DatabaseTimeouts;
 import shoal.tracker.db.DatabaseUrl;
 
 /** {@code shoal tracker}: runs the tracker until SIGTERM or Ctrl-C. */
@@ -72,7 +73,7 @@ public final class Main implements Callable<Integer> {
         DatabaseUrl.parse(dbUrl);
       }
       config = new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout,
-          TrackerConfig.DEFAULT_MAX_CONNECTIONS, transferRetention);
+          TrackerConfig.DEFAULT_MAX_CONNECTIONS, transferRetention, DatabaseTimeouts.DEFAULTS);
     } catch (IllegalArgumentException e) {
       err.println("shoal tracker: " + e.getMessage());
       return 2;

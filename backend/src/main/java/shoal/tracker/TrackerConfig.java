@@ -3,6 +3,7 @@ package shoal.tracker;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
+import shoal.tracker.db.DatabaseTimeouts;
 
 /**
  * Everything the tracker is told at start-up, read once from the CLI and environment and passed
@@ -15,10 +16,11 @@ import java.time.Duration;
  * @param maxConnections connections the tracker keeps open at once, all its HTTP verticle instances together
  * @param transferRetention finished transfers are listed this long, then pruned; the totals they
  *     fed stay
+ * @param dbTimeouts how long one registry statement may run, wait for a lock, or idle in a transaction
  */
 public record TrackerConfig(
     String host, int port, String dbUrl, Path dataDir, Duration heartbeat, Duration peerTtl,
-    Duration idleTimeout, int maxConnections, Duration transferRetention) {
+    Duration idleTimeout, int maxConnections, Duration transferRetention, DatabaseTimeouts dbTimeouts) {
 
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
   /**
@@ -51,12 +53,15 @@ public record TrackerConfig(
     if (transferRetention.isZero() || transferRetention.isNegative()) {
       throw new IllegalArgumentException("--transfer-retention must be longer than zero");
     }
+    if (dbTimeouts == null) {
+      dbTimeouts = DatabaseTimeouts.DEFAULTS;
+    }
   }
 
   /** A tracker with the default idle timeout, connection cap and transfer retention. */
   public TrackerConfig(String host, int port, String dbUrl, Path dataDir, Duration heartbeat, Duration peerTtl) {
     this(host, port, dbUrl, dataDir, heartbeat, peerTtl, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
-        DEFAULT_TRANSFER_RETENTION);
+        DEFAULT_TRANSFER_RETENTION, DatabaseTimeouts.DEFAULTS);
   }
 
   public boolean usesEmbeddedDatabase() {
@@ -64,19 +69,26 @@ public record TrackerConfig(
   }
 
   public TrackerConfig withDbUrl(String url) {
-    return new TrackerConfig(host, port, url, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections, transferRetention);
+    return new TrackerConfig(host, port, url, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections, transferRetention,
+        dbTimeouts);
   }
 
   public TrackerConfig withIdleTimeout(Duration timeout) {
-    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, timeout, maxConnections, transferRetention);
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, timeout, maxConnections, transferRetention,
+        dbTimeouts);
   }
 
   public TrackerConfig withMaxConnections(int max) {
-    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, max, transferRetention);
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, max, transferRetention, dbTimeouts);
   }
 
   public TrackerConfig withTransferRetention(Duration retention) {
-    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections, retention);
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections, retention, dbTimeouts);
+  }
+
+  public TrackerConfig withDbTimeouts(DatabaseTimeouts timeouts) {
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections, transferRetention,
+        timeouts);
   }
 
   public JsonObject toJson() {
@@ -89,7 +101,8 @@ public record TrackerConfig(
         .put("peerTtlMillis", peerTtl.toMillis())
         .put("idleTimeoutMillis", idleTimeout.toMillis())
         .put("maxConnections", maxConnections)
-        .put("transferRetentionMillis", transferRetention.toMillis());
+        .put("transferRetentionMillis", transferRetention.toMillis())
+        .put("dbTimeouts", dbTimeouts.toJson());
   }
 
   public static TrackerConfig fromJson(JsonObject json) {
@@ -102,6 +115,7 @@ public record TrackerConfig(
         Duration.ofMillis(json.getLong("peerTtlMillis")),
         Duration.ofMillis(json.getLong("idleTimeoutMillis", DEFAULT_IDLE_TIMEOUT.toMillis())),
         json.getInteger("maxConnections", DEFAULT_MAX_CONNECTIONS),
-        Duration.ofMillis(json.getLong("transferRetentionMillis", DEFAULT_TRANSFER_RETENTION.toMillis())));
+        Duration.ofMillis(json.getLong("transferRetentionMillis", DEFAULT_TRANSFER_RETENTION.toMillis())),
+        DatabaseTimeouts.fromJson(json.getJsonObject("dbTimeouts")));
   }
 }

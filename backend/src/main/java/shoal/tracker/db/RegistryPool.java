@@ -21,20 +21,20 @@ public final class RegistryPool {
   private RegistryPool() {}
 
   /** The pool for reads that take no locks. */
-  public static Pool createForReads(Vertx vertx, DatabaseUrl url) {
-    return build(vertx, url, READS_NAME, 8);
+  public static Pool createForReads(Vertx vertx, DatabaseUrl url, DatabaseTimeouts timeouts) {
+    return build(vertx, url, timeouts, READS_NAME, 8);
   }
 
   /**
    * The process's pool; verticle instances calling this share one, which closes with the last of
    * them. A request never waits more than a few seconds for a connection: with the database down
-   * it fails (503) instead of hanging.
+   * it fails (503) instead of hanging; nor for a lock or a statement, past {@code timeouts}.
    */
-  public static Pool create(Vertx vertx, DatabaseUrl url) {
-    return build(vertx, url, NAME, 16);
+  public static Pool create(Vertx vertx, DatabaseUrl url, DatabaseTimeouts timeouts) {
+    return build(vertx, url, timeouts, NAME, 16);
   }
 
-  private static Pool build(Vertx vertx, DatabaseUrl url, String name, int size) {
+  private static Pool build(Vertx vertx, DatabaseUrl url, DatabaseTimeouts timeouts, String name, int size) {
     return PgBuilder.pool()
         .with(new PoolOptions()
             .setShared(true)
@@ -43,7 +43,7 @@ public final class RegistryPool {
             .setConnectionTimeout(5)
             .setConnectionTimeoutUnit(TimeUnit.SECONDS))
         .with(new NetClientOptions().setConnectTimeout(5_000))
-        .connectingTo(url.connectOptions())
+        .connectingTo(timeouts.applyTo(url.connectOptions()))
         .using(vertx)
         .build();
   }

@@ -20,6 +20,7 @@ import shoal.common.http.ConnectionGuard;
 import shoal.common.http.ErrorResponder;
 import shoal.tracker.TrackerConfig;
 import shoal.tracker.db.DatabaseFailures;
+import shoal.tracker.db.DatabaseTimeouts;
 import shoal.tracker.db.DatabaseUrl;
 import shoal.tracker.db.RegistryPool;
 import shoal.tracker.events.RegistryEvents;
@@ -47,6 +48,7 @@ public final class TrackerVerticle extends VerticleBase {
   private OpsApi opsApi;
   private HttpServer server;
   private ConnectionGuard guard;
+  private DatabaseTimeouts dbTimeouts;
 
   /**
    * @param connections the tracker's connection cap, shared by all its instances
@@ -60,14 +62,15 @@ public final class TrackerVerticle extends VerticleBase {
   public Future<?> start() {
     TrackerConfig config = TrackerConfig.fromJson(config());
     DatabaseUrl database = DatabaseUrl.parse(config.dbUrl());
-    Pool pool = RegistryPool.create(vertx, database);
-    Pool reads = RegistryPool.createForReads(vertx, database);
+    Pool pool = RegistryPool.create(vertx, database, config.dbTimeouts());
+    Pool reads = RegistryPool.createForReads(vertx, database, config.dbTimeouts());
     RegistryEvents events = new RegistryEvents(pool);
     PeerRegistry peers = new PeerRegistry(pool, events, config.peerTtl());
     peerApi = new PeerApi(peers, config.heartbeat(), config.peerTtl());
     fileApi = new FileApi(new FileCatalog(reads));
     transferApi = new TransferApi(new TransferLedger(pool, reads, peers, events));
     opsApi = new OpsApi(pool);
+    dbTimeouts = config.dbTimeouts();
     guard = new ConnectionGuard(vertx, config.idleTimeout(), connections);
     server = guard.install(vertx.createHttpServer(guard.applyTo(new HttpServerOptions().setCompressionSupported(true))));
     return server.requestHandler(router()).listen(config.port(), config.host());
@@ -112,7 +115,7 @@ public final class TrackerVerticle extends VerticleBase {
     router.route("/eventbus/*").subRouter(eventBusBridge());
     router.route("/*").handler(StaticHandler.create(DASHBOARD));
 
-    ErrorResponder errors = new ErrorResponder(DatabaseFailures::isUnavailable);
+    ErrorResponder errors = ErrorResponder.explaining(failure -> DatabaseFailures.toApiError(failure, dbTimeouts));
     router.route().failureHandler(errors);
     router.errorHandler(404, ctx -> ErrorResponder.send(ctx.response(),
         ApiError.notFound("not_found", "There is nothing at " + ctx.normalizedPath() + ".")));

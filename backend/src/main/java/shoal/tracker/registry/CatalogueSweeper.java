@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import shoal.tracker.TrackerConfig;
+import shoal.tracker.db.Transactions;
 
 /**
  * Removes catalogue entries of files nobody holds any more. Search and lookups already skip them;
@@ -47,7 +48,7 @@ public final class CatalogueSweeper extends PeriodicSweep {
    * @return how many entries were removed
    */
   public static Future<Integer> removeUnheld(Pool pool) {
-    return pool.withTransaction(tx -> tx.preparedQuery(LOCK_UNHELD_FILES).execute(Tuple.of(BATCH)).compose(locked -> {
+    return Transactions.run(pool, tx -> tx.preparedQuery(LOCK_UNHELD_FILES).execute(Tuple.of(BATCH)).compose(locked -> {
       if (locked.size() == 0) {
         return Future.succeededFuture(0);
       }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
 import shoal.common.http.ApiError;
+import shoal.tracker.db.Transactions;
 import shoal.tracker.events.RegistryEvents;
 
 /** Peers and what they hold: joining, reporting files, staying alive, leaving, expiring. */
@@ -37,8 +38,7 @@ public final class PeerRegistry {
   public Future<Registration> register(String name, String address, List<FileEntry> files) {
     UUID peerId = UUID.randomUUID();
     String token = PeerTokens.newToken();
-    return pool
-        .withTransaction(conn -> conn.preparedQuery(INSERT_PEER)
+    return Transactions.run(pool, conn -> conn.preparedQuery(INSERT_PEER)
             .execute(Tuple.of(peerId, name, address, PeerTokens.hash(token), ttlSeconds))
             .compose(inserted -> upsertHoldings(conn, peerId, files)))
         .map(done -> {
@@ -64,8 +64,7 @@ public final class PeerRegistry {
    * peer waits, or has already made it unknown), and announces the new count.
    */
   private Future<Void> changeFiles(UUID peerId, Function<SqlConnection, Future<Void>> change) {
-    return pool
-        .withTransaction(conn -> conn.preparedQuery(LOCK_PEERS_TO_WRITE)
+    return Transactions.run(pool, conn -> conn.preparedQuery(LOCK_PEERS_TO_WRITE)
             .execute(Tuple.tuple().addArrayOfUUID(new UUID[] {peerId}))
             .compose(locked -> locked.size() == 0 ? Future.failedFuture(unknownPeer()) : change.apply(conn))
             .compose(changed -> conn.preparedQuery(COUNT_HOLDINGS).execute(Tuple.of(peerId))))
@@ -87,8 +86,7 @@ public final class PeerRegistry {
 
   /** Deletes the peer and everything it holds; its unfinished transfers are abandoned. */
   public Future<Void> leave(UUID peerId) {
-    return pool
-        .withTransaction(conn -> conn.preparedQuery(LOCK_PEERS_TO_DELETE).execute(Tuple.tuple().addArrayOfUUID(new UUID[] {peerId}))
+    return Transactions.run(pool, conn -> conn.preparedQuery(LOCK_PEERS_TO_DELETE).execute(Tuple.tuple().addArrayOfUUID(new UUID[] {peerId}))
             .compose(locked -> depart(conn, List.of(peerId), Transfer.PEER_LEFT)))
         .map(departed -> {
           if (departed.isEmpty()) {
@@ -106,8 +104,7 @@ public final class PeerRegistry {
    * @return how many peers were removed
    */
   public Future<Integer> removeExpired() {
-    return pool
-        .withTransaction(conn -> conn.preparedQuery(LOCK_EXPIRED_PEERS).execute(Tuple.of(EXPIRY_BATCH)).compose(rows -> {
+    return Transactions.run(pool, conn -> conn.preparedQuery(LOCK_EXPIRED_PEERS).execute(Tuple.of(EXPIRY_BATCH)).compose(rows -> {
           List<UUID> expired = new ArrayList<>();
           rows.forEach(row -> expired.add(row.getUUID("peer_id")));
           return expired.isEmpty() ? Future.succeededFuture(List.<JsonObject>of()) : depart(conn, expired, Transfer.PEER_EXPIRED);
@@ -172,7 +169,7 @@ public final class PeerRegistry {
 
   /** The peer with its whole file list; 404 {@code unknown_peer}. */
   public Future<PeerDetails> get(UUID peerId) {
-    return pool.withTransaction(conn -> conn.preparedQuery(GET_PEER).execute(Tuple.of(peerId)).compose(rows -> {
+    return Transactions.run(pool, conn -> conn.preparedQuery(GET_PEER).execute(Tuple.of(peerId)).compose(rows -> {
       if (rows.size() == 0) {
         return Future.failedFuture(unknownPeer());
       }

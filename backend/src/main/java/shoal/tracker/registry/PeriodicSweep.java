@@ -41,7 +41,7 @@ abstract class PeriodicSweep extends VerticleBase {
   @Override
   public Future<?> start() {
     TrackerConfig config = TrackerConfig.fromJson(config());
-    Duration interval = prepare(config, RegistryPool.create(vertx, DatabaseUrl.parse(config.dbUrl())));
+    Duration interval = prepare(config, RegistryPool.create(vertx, DatabaseUrl.parse(config.dbUrl()), config.dbTimeouts()));
     timerId = vertx.setPeriodic(interval.toMillis(), id -> sweep(0));
     return Future.succeededFuture();
   }

@@ -15,9 +15,9 @@ package shoal.tracker.registry;
  * A transaction that ends transfers adds to one {@code transfer_totals} stripe as its very last
  * statement, after its load rows, and takes no other stripe: it never waits while holding one, so
  * a stripe is in no cycle and is held only until the commit. The pruning of finished transfers
- * locks nothing but the transfers it deletes, and skips locked ones. A peer whose
- * {@code expires_at} has passed counts as gone everywhere, whether or not the sweeper has deleted
- * it yet.
+ * locks nothing but the transfers it deletes, and skips locked ones. The trackers' own heartbeat
+ * row is locked by the outage grace alone, before any peer. A peer whose {@code expires_at} has
+ * passed counts as gone everywhere, whether or not the sweeper has deleted it yet.
  */
 final class RegistryQueries {
 
@@ -158,6 +158,38 @@ final class RegistryQueries {
 
   static final String PEER_FILES =
       "SELECT sha256, name, size FROM holdings WHERE peer_id = $1 ORDER BY name, sha256";
+
+  // ---- the trackers' own heartbeat ---------------------------------------------------------
+
+  /**
+   * The last moment any tracker was alive, locked, and how many seconds ago that was. Taking the
+   * lock first makes trackers that come back together take turns: the first one grants the gap,
+   * the others find it closed.
+   */
+  static final String LOCK_TRACKER_HEARTBEAT = """
+      SELECT alive_at, extract(epoch FROM clock_timestamp() - alive_at)::float8 AS gap_seconds
+      FROM tracker_heartbeat
+      FOR UPDATE""";
+
+  /**
+   * Gives {@code $2} seconds back to every peer that was live at {@code $1}, the last moment a
+   * tracker was; locked in peer-id order. A peer heard from since (a heartbeat taken between the
+   * database's return and this grant) gets the time too: it only outlives its TTL if it goes
+   * silent, by no more than the outage, whereas telling it apart by {@code last_seen} would also
+   * rob the peers that heartbeated after the last beat before the outage.
+   */
+  static final String EXTEND_STRANDED_PEERS = """
+      WITH stranded AS (
+        SELECT peer_id FROM peers
+        WHERE expires_at > $1
+        ORDER BY peer_id
+        FOR NO KEY UPDATE
+      )
+      UPDATE peers p SET expires_at = p.expires_at + make_interval(secs => $2)
+      FROM stranded WHERE p.peer_id = stranded.peer_id""";
+
+  static final String TRACKER_ALIVE =
+      "UPDATE tracker_heartbeat SET alive_at = greatest(alive_at, clock_timestamp())";
 
   // ---- files -------------------------------------------------------------------------------
 

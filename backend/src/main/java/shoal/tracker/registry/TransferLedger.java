@@ -17,6 +17,7 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import shoal.common.http.ApiError;
 import shoal.common.transfer.FailureReason;
+import shoal.tracker.db.Transactions;
 import shoal.tracker.events.RegistryEvents;
 
 /**
@@ -63,7 +64,7 @@ public final class TransferLedger {
   }
 
   private Future<TransferLease> lease(PeerRegistry.PeerIdentity downloader, String sha256, Collection<UUID> excluded) {
-    return pool.withTransaction(tx ->
+    return Transactions.run(pool, tx ->
         LeastLoadedBalancer.choose(tx, sha256, downloader.peerId(), excluded).compose(choice -> {
           if (choice.isEmpty()) {
             return Future.failedFuture(FileCatalog.notAvailable());
@@ -107,8 +108,7 @@ public final class TransferLedger {
         return Future.succeededFuture();
       }
       UUID[] peersInvolved = Stream.of(transfer.from(), transfer.to()).filter(Objects::nonNull).toArray(UUID[]::new);
-      return pool
-          .withTransaction(tx -> tx.preparedQuery(LOCK_PEERS_OF_TRANSFER).execute(Tuple.tuple().addArrayOfUUID(peersInvolved))
+      return Transactions.run(pool, tx -> tx.preparedQuery(LOCK_PEERS_OF_TRANSFER).execute(Tuple.tuple().addArrayOfUUID(peersInvolved))
               .compose(locked -> lockForEnd(tx, transferId, Transfer.COMPLETED))
               .compose(ending -> ending.repeated() ? Future.succeededFuture(ending) : tx.preparedQuery(COMPLETE_TRANSFER)
                   .execute(Tuple.of(transferId))
@@ -149,8 +149,7 @@ public final class TransferLedger {
       if (Transfer.FAILED.equals(transfer.state())) {
         return Future.succeededFuture();
       }
-      return pool
-          .withTransaction(tx -> lockForEnd(tx, transferId, Transfer.FAILED)
+      return Transactions.run(pool, tx -> lockForEnd(tx, transferId, Transfer.FAILED)
               .compose(ending -> ending.repeated() ? Future.succeededFuture(ending) : tx.preparedQuery(FAIL_TRANSFER)
                   .execute(Tuple.of(transferId, reason.code()))
                   .compose(done -> releaseUpload(tx, ending))

@@ -32,8 +32,9 @@ class DatabaseOutageTest {
 
   @Test
   @DisplayName("while PostgreSQL is down the API and /health answer 503; when it is back everything works again")
-  void apiAnswers503WhileDatabaseIsDownAndRecovers(Vertx vertx, @TempDir Path pgDir) throws IOException {
+  void apiAnswers503WhileDatabaseIsDownAndRecovers(Vertx vertx, @TempDir Path dataDir) throws IOException {
     int pgPort = freePort();
+    Path pgDir = dataDir.resolve("pg");
     EmbeddedDatabase database = EmbeddedDatabase.start(pgDir, pgPort);
     TrackerConfig config = new TrackerConfig("127.0.0.1", 0, database.url().toUrl(), pgDir, Duration.ofSeconds(10), Duration.ofMinutes(5));
     try (Tracker tracker = Tracker.start(config)) {

@@ -41,7 +41,7 @@ class CatalogueSweeperTest {
   @BeforeEach
   void connect(Vertx vertx) {
     api = tracker.api(vertx);
-    pool = RegistryPool.create(vertx, DatabaseUrl.parse(tracker.tracker().config().dbUrl()));
+    pool = RegistryPool.create(vertx, DatabaseUrl.parse(tracker.tracker().config().dbUrl()), tracker.tracker().config().dbTimeouts());
   }
 
   @AfterEach

@@ -63,7 +63,7 @@ public final class TestPostgres {
     }
     try {
       Path dataDir = Files.createTempDirectory("shoal-test-pg");
-      EmbeddedDatabase embedded = EmbeddedDatabase.start(dataDir, 0);
+      EmbeddedDatabase embedded = EmbeddedDatabase.start(dataDir.resolve("pg"), 0);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         embedded.close();
         deleteTree(dataDir);

@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,14 +19,30 @@ public final class ErrorResponder implements Handler<RoutingContext> {
 
   private static final Logger LOG = LoggerFactory.getLogger(ErrorResponder.class);
 
-  private final Predicate<Throwable> isUnavailable;
+  private static final ApiError UNAVAILABLE =
+      new ApiError(503, "unavailable", "The service cannot reach its database right now. Please try again shortly.");
+
+  private final Function<Throwable, ApiError> backingServiceFailures;
 
   /**
    * @param isUnavailable tells which failures mean a backing service (the database) is out of
    *     reach: those answer 503 so that clients retry, instead of 500.
    */
   public ErrorResponder(Predicate<Throwable> isUnavailable) {
-    this.isUnavailable = isUnavailable;
+    this.backingServiceFailures = failure -> isUnavailable.test(failure) ? UNAVAILABLE : null;
+  }
+
+  private ErrorResponder(Function<Throwable, ApiError> backingServiceFailures) {
+    this.backingServiceFailures = backingServiceFailures;
+  }
+
+  /**
+   * @param backingServiceFailures the answer for a failure of a backing service (the database out
+   *     of reach, or too busy to answer in time), saying why in its sentence; {@code null} for any
+   *     other failure, which is a bug (500)
+   */
+  public static ErrorResponder explaining(Function<Throwable, ApiError> backingServiceFailures) {
+    return new ErrorResponder(backingServiceFailures);
   }
 
   @Override
@@ -71,8 +88,9 @@ public final class ErrorResponder implements Handler<RoutingContext> {
     if (failure instanceof HttpException http) {
       return fromStatus(http.getStatusCode());
     }
-    if (failure != null && isUnavailable.test(failure)) {
-      return new ApiError(503, "unavailable", "The service cannot reach its database right now. Please try again shortly.");
+    ApiError backingServiceFailure = failure == null ? null : backingServiceFailures.apply(failure);
+    if (backingServiceFailure != null) {
+      return backingServiceFailure;
     }
     return fromStatus(failure == null ? ctx.statusCode() : 500);
   }
