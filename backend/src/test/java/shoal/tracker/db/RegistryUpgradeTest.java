@@ -94,7 +94,7 @@ class RegistryUpgradeTest {
       assertThat(stats).isEqualTo(new JsonObject()
           .put("peers", 2).put("files", 2).put("holdings", 3).put("activeTransfers", 1).put("completedTransfers", 3)
           .put("bytesTransferred", 9007199254740991L + 1000 + 400 + 250 + 600 + 1000));
-      Pool pool = RegistryPool.create(vertx, DatabaseUrl.parse(tracker.config().dbUrl()));
+      Pool pool = RegistryPool.create(vertx, DatabaseUrl.parse(tracker.config().dbUrl()), DatabaseTimeouts.DEFAULTS);
       try {
         assertThat(stats).isEqualTo(FullTableFigures.stats(pool));
       } finally {

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import shoal.tracker.db.DatabaseTimeouts;
 import shoal.tracker.db.DatabaseUrl;
 import shoal.tracker.db.RegistryPool;
 import shoal.tracker.testing.FullTableFigures;
@@ -52,7 +53,7 @@ class StatsCountersTest {
   void connect(Vertx vertx) {
     api = trackers.api(vertx);
     twinApi = new TrackerApi(vertx, trackers.twin().url());
-    pool = RegistryPool.create(vertx, DatabaseUrl.parse(trackers.tracker().config().dbUrl()));
+    pool = RegistryPool.create(vertx, DatabaseUrl.parse(trackers.tracker().config().dbUrl()), DatabaseTimeouts.DEFAULTS);
   }
 
   @AfterEach

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import shoal.tracker.db.DatabaseTimeouts;
 import shoal.tracker.db.DatabaseUrl;
 import shoal.tracker.db.RegistryPool;
 import shoal.tracker.testing.TrackerApi;
@@ -73,7 +74,7 @@ class TotalsOverflowTest {
     assertThat(stats.getLong("completedTransfers")).isEqualTo(COMPLETIONS);
     assertThat(stats.getLong("bytesTransferred")).isEqualTo(Long.MAX_VALUE);
     assertThat(servedTotal(api, source)).isEqualTo(Long.MAX_VALUE);
-    Pool pool = RegistryPool.create(vertx, DatabaseUrl.parse(tracker.tracker().config().dbUrl()));
+    Pool pool = RegistryPool.create(vertx, DatabaseUrl.parse(tracker.tracker().config().dbUrl()), DatabaseTimeouts.DEFAULTS);
     try {
       BigInteger exact = TrackerApi.await(pool.query("SELECT sum(finished_bytes)::text FROM transfer_totals").execute())
           .iterator().next().getString(0).transform(BigInteger::new);

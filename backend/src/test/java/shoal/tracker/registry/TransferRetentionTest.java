@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import shoal.tracker.Tracker;
+import shoal.tracker.db.DatabaseTimeouts;
 import shoal.tracker.db.DatabaseUrl;
 import shoal.tracker.db.RegistryPool;
 import shoal.tracker.testing.TestTrackers;
@@ -92,7 +93,7 @@ class TransferRetentionTest {
       assertThat(t.getString("transferId")).isEqualTo(stillActive);
       assertThat(t.getString("state")).isEqualTo("active");
     });
-    Pool pool = RegistryPool.create(vertx, DatabaseUrl.parse(tracker.config().dbUrl()));
+    Pool pool = RegistryPool.create(vertx, DatabaseUrl.parse(tracker.config().dbUrl()), DatabaseTimeouts.DEFAULTS);
     try {
       assertThat(TrackerApi.await(pool.query("SELECT transfer_id FROM transfers").execute()).stream()
           .map(row -> row.getUUID(0).toString()).toList()).as("rows left").containsExactly(stillActive);
@@ -116,7 +117,7 @@ class TransferRetentionTest {
   @DisplayName("trackers pruning one database at once skip the rows another is busy with instead of waiting for them")
   void concurrentPrunersSkipLockedRows(Vertx vertx) {
     Tracker keeping = TestTrackers.start();
-    Pool pool = RegistryPool.create(vertx, DatabaseUrl.parse(keeping.config().dbUrl()));
+    Pool pool = RegistryPool.create(vertx, DatabaseUrl.parse(keeping.config().dbUrl()), DatabaseTimeouts.DEFAULTS);
     try {
       TrackerApi api = new TrackerApi(vertx, keeping.url());
       String song = sha("retention-song");
