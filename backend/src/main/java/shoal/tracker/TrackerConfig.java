@@ -3,6 +3,7 @@ package shoal.tracker;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
+import shoal.tracker.access.AccessSettings;
 
 /**
  * Everything the tracker is told at start-up, read once from the CLI and environment and passed
@@ -13,10 +14,11 @@ import java.time.Duration;
  * @param idleTimeout a connection on which nothing moves for this long is closed, and a request
  *     whose head or body takes longer to arrive is cut off
  * @param maxConnections connections the tracker keeps open at once, all its HTTP verticle instances together
+ * @param access the join key, the allowed web origins and the rate limits
  */
 public record TrackerConfig(
     String host, int port, String dbUrl, Path dataDir, Duration heartbeat, Duration peerTtl,
-    Duration idleTimeout, int maxConnections) {
+    Duration idleTimeout, int maxConnections, AccessSettings access) {
 
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
   /**
@@ -41,12 +43,21 @@ public record TrackerConfig(
     if (idleTimeout.isZero() || idleTimeout.isNegative()) {
       throw new IllegalArgumentException("--idle-timeout must be longer than zero");
     }
+    if (access == null) {
+      throw new IllegalArgumentException("the access settings are missing");
+    }
     if (maxConnections < 1) {
       throw new IllegalArgumentException("the connection cap must be at least 1, not " + maxConnections);
     }
   }
 
-  /** A tracker with the default idle timeout and connection cap. */
+  /** An open tracker (no join key) with the default origins and rate limits. */
+  public TrackerConfig(String host, int port, String dbUrl, Path dataDir, Duration heartbeat, Duration peerTtl,
+      Duration idleTimeout, int maxConnections) {
+    this(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections, AccessSettings.OPEN);
+  }
+
+  /** A tracker with the default idle timeout, connection cap and access settings. */
   public TrackerConfig(String host, int port, String dbUrl, Path dataDir, Duration heartbeat, Duration peerTtl) {
     this(host, port, dbUrl, dataDir, heartbeat, peerTtl, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS);
   }
@@ -56,15 +67,19 @@ public record TrackerConfig(
   }
 
   public TrackerConfig withDbUrl(String url) {
-    return new TrackerConfig(host, port, url, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections);
+    return new TrackerConfig(host, port, url, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections, access);
   }
 
   public TrackerConfig withIdleTimeout(Duration timeout) {
-    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, timeout, maxConnections);
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, timeout, maxConnections, access);
   }
 
   public TrackerConfig withMaxConnections(int max) {
-    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, max);
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, max, access);
+  }
+
+  public TrackerConfig withAccess(AccessSettings settings) {
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections, settings);
   }
 
   public JsonObject toJson() {
@@ -76,7 +91,8 @@ public record TrackerConfig(
         .put("heartbeatMillis", heartbeat.toMillis())
         .put("peerTtlMillis", peerTtl.toMillis())
         .put("idleTimeoutMillis", idleTimeout.toMillis())
-        .put("maxConnections", maxConnections);
+        .put("maxConnections", maxConnections)
+        .put("access", access.toJson());
   }
 
   public static TrackerConfig fromJson(JsonObject json) {
@@ -88,6 +104,7 @@ public record TrackerConfig(
         Duration.ofMillis(json.getLong("heartbeatMillis")),
         Duration.ofMillis(json.getLong("peerTtlMillis")),
         Duration.ofMillis(json.getLong("idleTimeoutMillis", DEFAULT_IDLE_TIMEOUT.toMillis())),
-        json.getInteger("maxConnections", DEFAULT_MAX_CONNECTIONS));
+        json.getInteger("maxConnections", DEFAULT_MAX_CONNECTIONS),
+        AccessSettings.fromJson(json.getJsonObject("access")));
   }
 }
