@@ -103,7 +103,7 @@ classpath="$work/bench-classes:$(cat "$work/classpath.txt")"
 
 # Peers never heartbeat during the run, so the TTL is made longer than the run.
 echo "bench: starting the tracker (embedded PostgreSQL in $work/pg)..." >&2
-java -jar "$work/shoal-tracker-fat.jar" --host 127.0.0.1 --port 0 --data-dir "$work" --heartbeat 30m --peer-ttl 2h \
+java -jar "$work/shoal-tracker-fat.jar" --host 127.0.0.1 --port 0 --data-dir "$work" --heartbeat 30m --peer-ttl 2h --registration-limit 0 --transfer-limit 0 \
   >"$work/tracker.out" 2>"$work/tracker.log" &
 tracker_pid=$!
 
@@ -133,7 +133,7 @@ timeout --signal=TERM --kill-after=10 "$limit" \
   java -Xms1g -Xmx2g -Dlogback.configurationFile="$root/bench/logback-bench.xml" \
     -cp "$classpath" shoal.tracker.bench.RegistryBenchmark \
     --url "$url" --tracker-pid "$tracker_pid" --postgres-pid "$pg_pid" --out "$out" --json "$results/tracker-registry-$stamp.json" \
-    --note "Tracker: \`java -jar backend/target/shoal-tracker-fat.jar --host 127.0.0.1 --port 0 --heartbeat 30m --peer-ttl 2h\` on a fresh embedded PostgreSQL (defaults otherwise); commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- backend/src/main db 2>/dev/null || echo ' with local changes')." \
+    --note "Tracker: \`java -jar backend/target/shoal-tracker-fat.jar --host 127.0.0.1 --port 0 --heartbeat 30m --peer-ttl 2h --registration-limit 0 --transfer-limit 0\` on a fresh embedded PostgreSQL (defaults otherwise); commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- backend/src/main db 2>/dev/null || echo ' with local changes')." \
     "$@" || status=$?
 
 if [[ "$status" -ne 0 ]]; then

@@ -1,8 +1,12 @@
 package shoal.tracker;
 
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,6 +14,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import shoal.common.cli.DurationConverter;
+import shoal.tracker.access.AccessSettings;
+import shoal.tracker.access.RateLimit;
 import shoal.tracker.db.DatabaseTimeouts;
 import shoal.tracker.db.DatabaseUrl;
 
@@ -60,8 +66,32 @@ public final class Main implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}).")
   Duration transferRetention;
 
+  @Option(names = "--join-key", defaultValue = "${env:SHOAL_JOIN_KEY}",
+      description = "Only peers started with this key may register (default: none, anyone who reaches the tracker "
+          + "may). Prefer SHOAL_JOIN_KEY: other users of the machine can read command lines.")
+  String joinKey;
+
+  @Option(names = "--allowed-origin", split = ",", defaultValue = "${env:SHOAL_ALLOWED_ORIGIN}",
+      paramLabel = "URL",
+      description = "A web origin, such as https://ops.example.org, whose pages may call the tracker besides its own "
+          + "dashboard; repeat it, or give several separated by commas (default: none).")
+  List<String> allowedOrigins;
+
+  @Option(names = "--registration-limit", paramLabel = "N",
+      defaultValue = "${env:SHOAL_REGISTRATION_LIMIT:-60}",
+      description = "Registrations one client address may make per minute; 0 for no limit (default: ${DEFAULT-VALUE}).")
+  int registrationLimit;
+
+  @Option(names = "--transfer-limit", paramLabel = "N",
+      defaultValue = "${env:SHOAL_TRANSFER_LIMIT:-600}",
+      description = "Transfers one client address may start per minute; 0 for no limit (default: ${DEFAULT-VALUE}).")
+  int transferLimit;
+
   @Spec
   CommandSpec spec;
+
+  private Tracker started;
+  private Thread shutdownHook;
 
   @Override
   public Integer call() {
@@ -73,7 +103,10 @@ public final class Main implements Callable<Integer> {
         DatabaseUrl.parse(dbUrl);
       }
       config = new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout,
-          TrackerConfig.DEFAULT_MAX_CONNECTIONS, transferRetention, DatabaseTimeouts.DEFAULTS);
+          TrackerConfig.DEFAULT_MAX_CONNECTIONS, transferRetention, DatabaseTimeouts.DEFAULTS,
+          new AccessSettings(joinKey, allowedOrigins == null ? List.of() : allowedOrigins,
+              RateLimit.perMinute(limit("--registration-limit", registrationLimit)),
+              RateLimit.perMinute(limit("--transfer-limit", transferLimit))));
     } catch (IllegalArgumentException e) {
       err.println("shoal tracker: " + e.getMessage());
       return 2;
@@ -85,10 +118,50 @@ public final class Main implements Callable<Integer> {
       err.println("shoal tracker: could not start: " + rootMessage(e));
       return 1;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(tracker::close, "shoal-shutdown"));
+    started = tracker;
+    shutdownHook = new Thread(tracker::close, "shoal-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    openTrackerNotice(config).ifPresent(err::println);
+    err.flush();
     out.println("listening on http://" + host + ":" + tracker.port());
     out.flush();
     return 0;
+  }
+
+  /**
+   * The one line a tracker without a join key prints when it listens beyond loopback: anyone who
+   * reaches it may register peers, which is fine on a trusted network and worth knowing on any other.
+   */
+  static Optional<String> openTrackerNotice(TrackerConfig config) {
+    if (!config.access().open() || isLoopback(config.host())) {
+      return Optional.empty();
+    }
+    return Optional.of("open tracker: anyone who reaches " + config.host() + " may register peers; "
+        + "set --join-key (or SHOAL_JOIN_KEY) to admit only peers started with the same key");
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  private static int limit(String option, int perMinute) {
+    if (perMinute < 0) {
+      throw new IllegalArgumentException(option + " must be 0 (no limit) or more, not " + perMinute);
+    }
+    return perMinute;
+  }
+
+  /** Stops a tracker this command started, as Ctrl-C would; for tests that run the command in their JVM. */
+  void stop() {
+    if (started != null) {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      started.close();
+      started = null;
+    }
   }
 
   public static void main(String[] args) {

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import shoal.common.http.ConnectionCap;
+import shoal.tracker.access.RateLimits;
 import shoal.tracker.db.DatabaseUrl;
 import shoal.tracker.db.EmbeddedDatabase;
 import shoal.tracker.db.Migrations;
@@ -68,13 +69,14 @@ public final class Tracker implements AutoCloseable {
           .build();
       List<TrackerVerticle> servers = new CopyOnWriteArrayList<>();
       ConnectionCap connections = new ConnectionCap(config.maxConnections());
+      RateLimits rateLimits = new RateLimits(config.access());
       DeploymentOptions deployment = new DeploymentOptions().setConfig(config.toJson());
       vertx.deployVerticle(EventRelay::new, deployment).await(30, TimeUnit.SECONDS);
       vertx.deployVerticle(LivenessSweeper::new, deployment).await(30, TimeUnit.SECONDS);
       vertx.deployVerticle(CatalogueSweeper::new, deployment).await(30, TimeUnit.SECONDS);
       vertx.deployVerticle(TransferPruner::new, deployment).await(30, TimeUnit.SECONDS);
       String serversDeployment = vertx.deployVerticle(() -> {
-            TrackerVerticle server = new TrackerVerticle(metrics, connections);
+            TrackerVerticle server = new TrackerVerticle(metrics, connections, rateLimits);
             servers.add(server);
             return server;
           }, new DeploymentOptions(deployment).setInstances(Runtime.getRuntime().availableProcessors()))

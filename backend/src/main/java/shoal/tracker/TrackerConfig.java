@@ -3,6 +3,7 @@ package shoal.tracker;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
+import shoal.tracker.access.AccessSettings;
 import shoal.tracker.db.DatabaseTimeouts;
 
 /**
@@ -17,10 +18,12 @@ import shoal.tracker.db.DatabaseTimeouts;
  * @param transferRetention finished transfers are listed this long, then pruned; the totals they
  *     fed stay
  * @param dbTimeouts how long one registry statement may run, wait for a lock, or idle in a transaction
+ * @param access the join key, the allowed web origins and the rate limits
  */
 public record TrackerConfig(
     String host, int port, String dbUrl, Path dataDir, Duration heartbeat, Duration peerTtl,
-    Duration idleTimeout, int maxConnections, Duration transferRetention, DatabaseTimeouts dbTimeouts) {
+    Duration idleTimeout, int maxConnections, Duration transferRetention, DatabaseTimeouts dbTimeouts,
+    AccessSettings access) {
 
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
   /**
@@ -53,15 +56,15 @@ public record TrackerConfig(
     if (transferRetention.isZero() || transferRetention.isNegative()) {
       throw new IllegalArgumentException("--transfer-retention must be longer than zero");
     }
-    if (dbTimeouts == null) {
-      dbTimeouts = DatabaseTimeouts.DEFAULTS;
+    if (dbTimeouts == null || access == null) {
+      throw new IllegalArgumentException("the database timeouts and the access settings are needed");
     }
   }
 
-  /** A tracker with the default idle timeout, connection cap and transfer retention. */
+  /** An open tracker with the defaults for everything but where it listens, its database and its peers' pace. */
   public TrackerConfig(String host, int port, String dbUrl, Path dataDir, Duration heartbeat, Duration peerTtl) {
     this(host, port, dbUrl, dataDir, heartbeat, peerTtl, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
-        DEFAULT_TRANSFER_RETENTION, DatabaseTimeouts.DEFAULTS);
+        DEFAULT_TRANSFER_RETENTION, DatabaseTimeouts.DEFAULTS, AccessSettings.OPEN);
   }
 
   public boolean usesEmbeddedDatabase() {
@@ -69,26 +72,33 @@ public record TrackerConfig(
   }
 
   public TrackerConfig withDbUrl(String url) {
-    return new TrackerConfig(host, port, url, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections, transferRetention,
-        dbTimeouts);
+    return new TrackerConfig(host, port, url, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections,
+        transferRetention, dbTimeouts, access);
   }
 
   public TrackerConfig withIdleTimeout(Duration timeout) {
-    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, timeout, maxConnections, transferRetention,
-        dbTimeouts);
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, timeout, maxConnections,
+        transferRetention, dbTimeouts, access);
   }
 
   public TrackerConfig withMaxConnections(int max) {
-    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, max, transferRetention, dbTimeouts);
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, max,
+        transferRetention, dbTimeouts, access);
   }
 
   public TrackerConfig withTransferRetention(Duration retention) {
-    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections, retention, dbTimeouts);
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections,
+        retention, dbTimeouts, access);
   }
 
   public TrackerConfig withDbTimeouts(DatabaseTimeouts timeouts) {
-    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections, transferRetention,
-        timeouts);
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections,
+        transferRetention, timeouts, access);
+  }
+
+  public TrackerConfig withAccess(AccessSettings settings) {
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections,
+        transferRetention, dbTimeouts, settings);
   }
 
   public JsonObject toJson() {
@@ -102,7 +112,8 @@ public record TrackerConfig(
         .put("idleTimeoutMillis", idleTimeout.toMillis())
         .put("maxConnections", maxConnections)
         .put("transferRetentionMillis", transferRetention.toMillis())
-        .put("dbTimeouts", dbTimeouts.toJson());
+        .put("dbTimeouts", dbTimeouts.toJson())
+        .put("access", access.toJson());
   }
 
   public static TrackerConfig fromJson(JsonObject json) {
@@ -116,6 +127,7 @@ public record TrackerConfig(
         Duration.ofMillis(json.getLong("idleTimeoutMillis", DEFAULT_IDLE_TIMEOUT.toMillis())),
         json.getInteger("maxConnections", DEFAULT_MAX_CONNECTIONS),
         Duration.ofMillis(json.getLong("transferRetentionMillis", DEFAULT_TRANSFER_RETENTION.toMillis())),
-        DatabaseTimeouts.fromJson(json.getJsonObject("dbTimeouts")));
+        DatabaseTimeouts.fromJson(json.getJsonObject("dbTimeouts")),
+        AccessSettings.fromJson(json.getJsonObject("access")));
   }
 }

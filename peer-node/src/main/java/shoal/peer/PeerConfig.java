@@ -18,6 +18,8 @@ import shoal.peer.fetch.SourcePatience;
  *     is closed, and a request whose head or body takes longer is cut off
  * @param rescanInterval how often the share folder is looked at for changes
  * @param maxConnections connections the files port keeps open at once; one more is closed at once
+ * @param joinKey the tracker's join key, shown when registering; null for an open tracker. Never
+ *     logged: {@link #toString()} leaves it out
  */
 public record PeerConfig(
     String tracker,
@@ -33,7 +35,8 @@ public record PeerConfig(
     SourcePatience patience,
     Duration idleTimeout,
     Duration rescanInterval,
-    int maxConnections) {
+    int maxConnections,
+    String joinKey) {
 
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_RESCAN_INTERVAL = Duration.ofSeconds(1);
@@ -70,6 +73,9 @@ public record PeerConfig(
     if (maxConnections < 1) {
       throw new IllegalArgumentException("the files port must allow at least one connection, not " + maxConnections);
     }
+    if (joinKey != null && joinKey.isBlank()) {
+      joinKey = null;
+    }
   }
 
   /** A node whose files port keeps up to {@link #DEFAULT_MAX_CONNECTIONS} connections. */
@@ -77,7 +83,7 @@ public record PeerConfig(
       String controlToken, long uploadLimit, int maxUploads, SourcePatience patience, Duration idleTimeout,
       Duration rescanInterval) {
     this(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit, maxUploads, patience,
-        idleTimeout, rescanInterval, DEFAULT_MAX_CONNECTIONS);
+        idleTimeout, rescanInterval, DEFAULT_MAX_CONNECTIONS, null);
   }
 
   /** A node with the defaults for everything but where it reports and what it shares. */
@@ -88,12 +94,12 @@ public record PeerConfig(
 
   public PeerConfig withUploadLimit(long bytesPerSecond) {
     return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, bytesPerSecond,
-        maxUploads, patience, idleTimeout, rescanInterval, maxConnections);
+        maxUploads, patience, idleTimeout, rescanInterval, maxConnections, joinKey);
   }
 
   public PeerConfig withMaxUploads(int max) {
     return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit, max,
-        patience, idleTimeout, rescanInterval, maxConnections);
+        patience, idleTimeout, rescanInterval, maxConnections, joinKey);
   }
 
   public PeerConfig withStallTimeout(Duration timeout) {
@@ -102,17 +108,29 @@ public record PeerConfig(
 
   public PeerConfig withPatience(SourcePatience newPatience) {
     return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit,
-        maxUploads, newPatience, idleTimeout, rescanInterval, maxConnections);
+        maxUploads, newPatience, idleTimeout, rescanInterval, maxConnections, joinKey);
   }
 
   public PeerConfig withIdleTimeout(Duration timeout) {
     return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit,
-        maxUploads, patience, timeout, rescanInterval, maxConnections);
+        maxUploads, patience, timeout, rescanInterval, maxConnections, joinKey);
   }
 
   public PeerConfig withMaxConnections(int max) {
     return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit,
-        maxUploads, patience, idleTimeout, rescanInterval, max);
+        maxUploads, patience, idleTimeout, rescanInterval, max, joinKey);
+  }
+
+  public PeerConfig withJoinKey(String key) {
+    return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit,
+        maxUploads, patience, idleTimeout, rescanInterval, maxConnections, key);
+  }
+
+  @Override
+  public String toString() {
+    return "PeerConfig[tracker=" + tracker + ", share=" + share + ", name=" + name + ", host=" + host + ", port=" + port
+        + ", advertise=" + advertise + ", controlPort=" + controlPort + ", uploadLimit=" + uploadLimit
+        + ", maxUploads=" + maxUploads + ", joinKey=" + (joinKey == null ? "none" : "[set]") + "]";
   }
 
   private static void requireHttpUrl(String option, String url) {

@@ -82,7 +82,7 @@ public final class PeerNode implements AutoCloseable {
     filesPort = files.actualPort();
 
     scanner.scan().await(Long.MAX_VALUE, TimeUnit.SECONDS);
-    tracker = new TrackerClient(vertx, config.tracker());
+    tracker = new TrackerClient(vertx, config.tracker(), config.joinKey());
     session = new TrackerSession(vertx, tracker, config.name(), advertisedAddress(), index);
     session.start().await(STEP_SECONDS, TimeUnit.SECONDS);
     scanner.watch(config.rescanInterval());

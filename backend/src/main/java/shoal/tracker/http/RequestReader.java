@@ -1,5 +1,6 @@
 package shoal.tracker.http;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -41,18 +42,11 @@ final class RequestReader {
   private RequestReader() {}
 
   static JsonObject jsonObject(RoutingContext ctx) {
-    try {
-      JsonObject body = ctx.body().asJsonObject();
-      if (body == null) {
-        throw ApiError.invalidRequest("The request needs a JSON object as its body.");
-      }
-      return body;
-    } catch (RuntimeException e) {
-      if (e instanceof ApiError apiError) {
-        throw apiError;
-      }
-      throw ApiError.invalidRequest("The body is not a JSON object: " + firstLine(e.getMessage()));
+    Buffer body = ctx.body().buffer();
+    if (body == null || body.length() == 0) {
+      throw ApiError.invalidRequest("The request needs a JSON object as its body.");
     }
+    return MalformedJson.decode(body);
   }
 
   /** The body, or an empty object when the client sent none (no body at all has length -1, not 0). */
@@ -242,13 +236,5 @@ final class RequestReader {
   /** The bearer token, or null when the request carries none (the registry answers 401 then). */
   static String bearerToken(RoutingContext ctx) {
     return BearerToken.from(ctx.request().getHeader("Authorization"));
-  }
-
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "unreadable";
-    }
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
   }
 }

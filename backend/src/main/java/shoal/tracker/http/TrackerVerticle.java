@@ -19,6 +19,10 @@ import shoal.common.http.ConnectionCap;
 import shoal.common.http.ConnectionGuard;
 import shoal.common.http.ErrorResponder;
 import shoal.tracker.TrackerConfig;
+import shoal.tracker.access.JoinKeyGate;
+import shoal.tracker.access.JsonBodies;
+import shoal.tracker.access.OriginPolicy;
+import shoal.tracker.access.RateLimits;
 import shoal.tracker.db.DatabaseFailures;
 import shoal.tracker.db.DatabaseTimeouts;
 import shoal.tracker.db.DatabaseUrl;
@@ -42,6 +46,7 @@ public final class TrackerVerticle extends VerticleBase {
 
   private final PrometheusMeterRegistry metrics;
   private final ConnectionCap connections;
+  private final RateLimits rateLimits;
   private PeerApi peerApi;
   private FileApi fileApi;
   private TransferApi transferApi;
@@ -52,10 +57,12 @@ public final class TrackerVerticle extends VerticleBase {
 
   /**
    * @param connections the tracker's connection cap, shared by all its instances
+   * @param rateLimits the tracker's rate limits, shared by all its instances
    */
-  public TrackerVerticle(PrometheusMeterRegistry metrics, ConnectionCap connections) {
+  public TrackerVerticle(PrometheusMeterRegistry metrics, ConnectionCap connections, RateLimits rateLimits) {
     this.metrics = metrics;
     this.connections = connections;
+    this.rateLimits = rateLimits;
   }
 
   @Override
@@ -73,7 +80,7 @@ public final class TrackerVerticle extends VerticleBase {
     dbTimeouts = config.dbTimeouts();
     guard = new ConnectionGuard(vertx, config.idleTimeout(), connections);
     server = guard.install(vertx.createHttpServer(guard.applyTo(new HttpServerOptions().setCompressionSupported(true))));
-    return server.requestHandler(router()).listen(config.port(), config.host());
+    return server.requestHandler(router(config)).listen(config.port(), config.host());
   }
 
   /** Stops accepting requests and gives those in flight a few seconds to finish. */
@@ -87,9 +94,14 @@ public final class TrackerVerticle extends VerticleBase {
     return server.actualPort();
   }
 
-  private Router router() {
+  private Router router(TrackerConfig config) {
     Router router = Router.router(vertx);
     router.route().handler(guard);
+    router.route().handler(new OriginPolicy(config.access().allowedOrigins()));
+    // Before the body is read: refusals here cost no buffering, and form bodies never reach the BodyHandler.
+    router.route("/api/*").handler(new JsonBodies());
+    router.post("/api/v1/peers").handler(rateLimits.registrations()).handler(JoinKeyGate.of(config.access().joinKey()));
+    router.post("/api/v1/transfers").handler(rateLimits.transferStarts());
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
 
     router.post("/api/v1/peers").handler(peerApi::registerPeer);

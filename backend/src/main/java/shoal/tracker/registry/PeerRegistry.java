@@ -22,6 +22,13 @@ import shoal.tracker.events.RegistryEvents;
 /** Peers and what they hold: joining, reporting files, staying alive, leaving, expiring. */
 public final class PeerRegistry {
 
+  /**
+   * Files one peer may hold. A registration brings at most 10 000, but further reports could add
+   * without end and let one peer fill the catalogue; 100 000 is ten times the largest
+   * registration and still a few tens of MB of rows.
+   */
+  public static final int MAX_FILES_PER_PEER = 100_000;
+
   /** Expired peers removed per {@link #removeExpired()} call; keeps each transaction short. */
   static final int EXPIRY_BATCH = 500;
 
@@ -67,10 +74,12 @@ public final class PeerRegistry {
     return Transactions.run(pool, conn -> conn.preparedQuery(LOCK_PEERS_TO_WRITE)
             .execute(Tuple.tuple().addArrayOfUUID(new UUID[] {peerId}))
             .compose(locked -> locked.size() == 0 ? Future.failedFuture(unknownPeer()) : change.apply(conn))
-            .compose(changed -> conn.preparedQuery(COUNT_HOLDINGS).execute(Tuple.of(peerId))))
-        .map(rows -> {
-          events.publish(RegistryEvents.FILES_CHANGED, new JsonObject()
-              .put("peerId", peerId.toString()).put("files", rows.iterator().next().getLong("files")));
+            .compose(changed -> conn.preparedQuery(COUNT_HOLDINGS).execute(Tuple.of(peerId)))
+            .map(rows -> rows.iterator().next().getLong("files"))
+            // Counted inside the transaction, with the peer locked: a refusal rolls the whole report back.
+            .compose(files -> files > MAX_FILES_PER_PEER ? Future.failedFuture(tooManyFiles(files)) : Future.succeededFuture(files)))
+        .map(files -> {
+          events.publish(RegistryEvents.FILES_CHANGED, new JsonObject().put("peerId", peerId.toString()).put("files", files));
           return null;
         });
   }
@@ -180,6 +189,11 @@ public final class PeerRegistry {
         return new PeerDetails(summary, files);
       });
     }));
+  }
+
+  private static ApiError tooManyFiles(long files) {
+    return ApiError.invalidRequest("A peer may hold at most " + MAX_FILES_PER_PEER + " files, and this report would "
+        + "bring it to " + files + "; nothing was changed. Share fewer files, or split them among several peers.");
   }
 
   public static ApiError unknownPeer() {

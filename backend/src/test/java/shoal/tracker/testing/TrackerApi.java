@@ -1,6 +1,7 @@
 package shoal.tracker.testing;
 
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -90,6 +91,12 @@ public final class TrackerApi {
       return request.putHeader("Content-Type", "application/json").sendBuffer(buffer);
     }
     return request.putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(body.toString()));
+  }
+
+  /** Sends exactly {@code headers} and {@code body} (null for none), nothing added: for requests a browser or a forger makes. */
+  public HttpResponse<Buffer> sendRaw(HttpMethod method, String path, MultiMap headers, Buffer body) {
+    HttpRequest<Buffer> request = client.requestAbs(method, baseUrl + path).putHeaders(headers);
+    return await(body == null ? request.send() : request.sendBuffer(body));
   }
 
   public HttpResponse<Buffer> send(HttpMethod method, String path, String token, Object body) {

@@ -2,10 +2,12 @@ package shoal.tracker.testing;
 
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import shoal.tracker.Tracker;
+import shoal.tracker.TrackerConfig;
 
 /**
  * One real tracker for a test class, on a database of its own:
@@ -16,6 +18,7 @@ public final class TrackerExtension implements BeforeAllCallback, AfterAllCallba
   private final Duration heartbeat;
   private final Duration peerTtl;
   private final boolean withTwin;
+  private UnaryOperator<TrackerConfig> tuning = UnaryOperator.identity();
   private Tracker tracker;
   private Tracker twin;
 
@@ -33,6 +36,13 @@ public final class TrackerExtension implements BeforeAllCallback, AfterAllCallba
     this.withTwin = withTwin;
   }
 
+  /** One tracker started with {@code tuning} applied to the test defaults, e.g. a join key or small rate limits. */
+  public static TrackerExtension tuned(UnaryOperator<TrackerConfig> tuning) {
+    TrackerExtension extension = new TrackerExtension();
+    extension.tuning = tuning;
+    return extension;
+  }
+
   /** Two tracker processes on one database, as when scaling out: {@link #tracker()} and {@link #twin()}. */
   public static TrackerExtension withTwin() {
     return new TrackerExtension(Duration.ofSeconds(10), Duration.ofSeconds(30), true);
@@ -40,7 +50,8 @@ public final class TrackerExtension implements BeforeAllCallback, AfterAllCallba
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    tracker = TestTrackers.start(heartbeat, peerTtl);
+    tracker = TestTrackers.start(config -> tuning.apply(new TrackerConfig(config.host(), config.port(), config.dbUrl(),
+        config.dataDir(), heartbeat, peerTtl)));
     if (withTwin) {
       twin = TestTrackers.startOn(tracker.config().dbUrl(), heartbeat, peerTtl);
     }

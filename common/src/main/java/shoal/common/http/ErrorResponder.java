@@ -92,7 +92,10 @@ public final class ErrorResponder implements Handler<RoutingContext> {
     if (backingServiceFailure != null) {
       return backingServiceFailure;
     }
-    return fromStatus(failure == null ? ctx.statusCode() : 500);
+    // Vert.x's own handlers fail with a status and an exception of theirs (ctx.fail(403, e), ctx.fail(400, e)):
+    // the status is the answer, the exception's text is not for the client. An exception alone is our fault.
+    int status = ctx.statusCode();
+    return fromStatus(status >= 400 && status < 500 ? status : failure == null ? status : 500);
   }
 
   private static ApiError fromStatus(int status) {
@@ -102,8 +105,15 @@ public final class ErrorResponder implements Handler<RoutingContext> {
       case 403 -> ApiError.forbidden("This call is not allowed.");
       case 404 -> ApiError.notFound("not_found", "There is nothing at this path.");
       case 405 -> new ApiError(405, "method_not_allowed", "This path does not take that method.");
+      case 406 -> new ApiError(406, "not_acceptable", "This path answers only in a format the request does not accept.");
+      case 408 -> new ApiError(408, "request_timeout", "The request did not arrive in time.");
       case 413 -> new ApiError(413, "payload_too_large", "The request body is larger than this service accepts.");
-      case 415 -> new ApiError(415, "unsupported_media_type", "The request body must be JSON.");
+      case 414 -> new ApiError(414, "uri_too_long", "The request's URI is longer than this service accepts.");
+      case 415 -> new ApiError(415, "unsupported_media_type", "The request body must be JSON, sent with Content-Type: application/json.");
+      case 416 -> new ApiError(416, "range_not_satisfiable", "The requested range lies outside the file.");
+      case 417 -> new ApiError(417, "expectation_failed", "This service meets no Expect header but 100-continue.");
+      case 429 -> new ApiError(429, "rate_limited", "Too many requests from this address; please try again shortly.");
+      case 431 -> new ApiError(431, "headers_too_large", "The request's headers are larger than this service accepts.");
       case 503 -> new ApiError(503, "unavailable", "The service is unavailable right now. Please try again shortly.");
       default -> status >= 400 && status < 500
           ? new ApiError(status, "invalid_request", "The request cannot be served.")

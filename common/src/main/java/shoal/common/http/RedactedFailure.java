@@ -9,13 +9,15 @@ import java.util.Set;
 
 /**
  * A failure as it may go to a log: any credential the request carried (the {@code Authorization}
- * header, a {@code ?token=} in the query) replaced by {@value #MARK} wherever it appears in the
+ * header, a tracker's join key, a {@code ?token=} in the query) replaced by {@value #MARK} wherever it appears in the
  * messages of the failure and its causes. Exceptions raised while decoding a request quote the
  * offending text, and a quoted query string would carry the control token into the log.
  */
 final class RedactedFailure extends RuntimeException {
 
   static final String MARK = "[redacted]";
+  /** The header in which peers show a tracker's join key. */
+  static final String JOIN_KEY_HEADER = "X-Shoal-Join-Key";
 
   private RedactedFailure(String message, Throwable original, Throwable cause) {
     super(message, cause, false, true);
@@ -37,6 +39,10 @@ final class RedactedFailure extends RuntimeException {
     if (authorization != null && !authorization.isBlank()) {
       int space = authorization.indexOf(' ');
       secrets.add(space < 0 ? authorization.trim() : authorization.substring(space + 1).trim());
+    }
+    String joinKey = request.headers().get(JOIN_KEY_HEADER);
+    if (joinKey != null) {
+      secrets.add(joinKey.trim());
     }
     String query = request.query();
     if (query != null) {

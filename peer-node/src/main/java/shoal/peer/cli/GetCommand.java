@@ -60,6 +60,11 @@ public final class GetCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "${env:SHOAL_OUT:-.}", description = "Where to save it (default: ${DEFAULT-VALUE}).")
   Path out;
 
+  @Option(names = "--join-key", defaultValue = "${env:SHOAL_JOIN_KEY}",
+      description = "The tracker's join key, when it was started with one (or SHOAL_JOIN_KEY, which other users of "
+          + "the machine cannot read).")
+  String joinKey;
+
   @Mixin
   PatienceOptions patience;
 
@@ -77,7 +82,7 @@ public final class GetCommand implements Callable<Integer> {
     Vertx vertx = Vertx.vertx();
     TrackerSession session = null;
     try {
-      TrackerClient client = new TrackerClient(vertx, tracker);
+      TrackerClient client = new TrackerClient(vertx, tracker, joinKey);
       String sha256 = Sha256.isValid(wanted) ? wanted : findByName(client);
       ShareIndex nothingShared = new ShareIndex();
       // The tracker wants every peer to have a files address; this one serves nothing (404) and leaves at the end,
@@ -88,7 +93,10 @@ public final class GetCommand implements Callable<Integer> {
       session = new TrackerSession(vertx, client, "shoal-get", "http://127.0.0.1:" + files.actualPort(), nothingShared);
       session.start().await(STEP_SECONDS, TimeUnit.SECONDS);
       if (!session.registered()) {
-        stderr.println("shoal get: the tracker at " + tracker + " cannot be reached.");
+        // The tracker's own sentence when it answered (a missing or wrong join key, a rate limit), else unreachable.
+        stderr.println("shoal get: " + (session.lastRefusal() instanceof ApiError refused
+            && !"tracker_unreachable".equals(refused.code())
+            ? refused.getMessage() : "the tracker at " + tracker + " cannot be reached."));
         return 1;
       }
       Downloads downloads = new Downloads(vertx, session, client, settings, (file, hash) -> Future.succeededFuture());

@@ -70,6 +70,11 @@ public final class PeerCommand implements Callable<Integer> {
           + "whose head or body takes longer (default: ${DEFAULT-VALUE}).")
   Duration idleTimeout;
 
+  @Option(names = "--join-key", defaultValue = "${env:SHOAL_JOIN_KEY}",
+      description = "The tracker's join key, when it was started with one. Prefer SHOAL_JOIN_KEY: other users of "
+          + "the machine can read command lines.")
+  String joinKey;
+
   @Override
   public Integer call() {
     PeerConfig config;
@@ -77,7 +82,7 @@ public final class PeerCommand implements Callable<Integer> {
       String peerName = name != null && !name.isBlank() ? name
           : share.toAbsolutePath().normalize().getFileName() == null ? "peer" : share.toAbsolutePath().normalize().getFileName().toString();
       config = new PeerConfig(tracker, share, peerName, host, port, advertise, controlPort, controlToken, uploadLimit,
-          maxUploads, patience.patience(), idleTimeout, PeerConfig.DEFAULT_RESCAN_INTERVAL);
+          maxUploads, patience.patience(), idleTimeout, PeerConfig.DEFAULT_RESCAN_INTERVAL).withJoinKey(joinKey);
     } catch (IllegalArgumentException e) {
       System.err.println("shoal peer: " + e.getMessage());
       return 2;

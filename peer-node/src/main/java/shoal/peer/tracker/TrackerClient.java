@@ -26,14 +26,28 @@ public final class TrackerClient {
   public static final int MAX_FILES_PER_REQUEST = 10_000;
   private static final int TIMEOUT_MILLIS = 10_000;
 
+  /** The header the tracker reads its join key from. */
+  static final String JOIN_KEY_HEADER = "X-Shoal-Join-Key";
+
   private final WebClient client;
   private final String baseUrl;
+  private final String joinKey;
 
+  /** A client of an open tracker. */
   public TrackerClient(Vertx vertx, String baseUrl) {
+    this(vertx, baseUrl, null);
+  }
+
+  /**
+   * @param joinKey shown on every registration, the first and those after the tracker forgot this
+   *     peer; null for an open tracker
+   */
+  public TrackerClient(Vertx vertx, String baseUrl, String joinKey) {
     this.client = WebClient.create(vertx, new WebClientOptions()
         .setConnectTimeout(TIMEOUT_MILLIS)
         .setUserAgent("shoal-peer"));
     this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    this.joinKey = joinKey;
   }
 
   public String baseUrl() {
@@ -56,7 +70,11 @@ public final class TrackerClient {
 
   public Future<Registration> register(String name, String address, List<JsonObject> files) {
     JsonObject body = new JsonObject().put("name", name).put("address", address).put("files", new JsonArray(files));
-    return send(HttpMethod.POST, "/api/v1/peers", null, body).map(response -> {
+    HttpRequest<Buffer> request = client.postAbs(baseUrl + "/api/v1/peers").timeout(TIMEOUT_MILLIS);
+    if (joinKey != null) {
+      request.putHeader(JOIN_KEY_HEADER, joinKey);
+    }
+    return checked(request.sendJsonObject(body)).map(response -> {
       JsonObject json = response.bodyAsJsonObject();
       return new Registration(json.getString("peerId"), json.getString("token"),
           json.getNumber("heartbeatSeconds").doubleValue(), json.getNumber("ttlSeconds").doubleValue());
@@ -119,7 +137,10 @@ public final class TrackerClient {
     if (token != null) {
       request.bearerTokenAuthentication(token);
     }
-    Future<HttpResponse<Buffer>> sent = body == null ? request.send() : request.sendJsonObject(body);
+    return checked(body == null ? request.send() : request.sendJsonObject(body));
+  }
+
+  private Future<HttpResponse<Buffer>> checked(Future<HttpResponse<Buffer>> sent) {
     return sent.recover(this::unreachable).compose(TrackerClient::checked);
   }
 

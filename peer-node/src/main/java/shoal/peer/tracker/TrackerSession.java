@@ -32,6 +32,7 @@ public final class TrackerSession {
   private final ShareIndex index;
   private volatile Registration current;
   private volatile boolean left;
+  private volatile Throwable refusal;
   private Future<?> tail = Future.succeededFuture();
   private long timerId = -1;
 
@@ -115,11 +116,33 @@ public final class TrackerSession {
     List<List<JsonObject>> batches = batches();
     return client.register(name, address, batches.get(0))
         .compose(registration -> sendBatches(registration, batches.subList(1, batches.size()), false)
+            .recover(e -> keepPartialList(e))
             .map(registration))
+        .onComplete(registration -> {
+          refusal = registration.failed() ? registration.cause() : null;
+        })
         .onSuccess(registration -> {
           current = registration;
           LOG.info("registered at {} as {} with {} files", client.baseUrl(), registration.peerId(), index.size());
         });
+  }
+
+  /**
+   * The tracker refused a later batch as bad input (beyond the files one peer may hold): the peer
+   * stays registered with what was taken. Registering again would only be refused the same way,
+   * each time leaving one more half-registered peer behind.
+   */
+  private static Future<Void> keepPartialList(Throwable e) {
+    if (e instanceof ApiError error && error.status() == 400) {
+      LOG.warn("the tracker took only part of this peer's files: {}", error.getMessage());
+      return Future.succeededFuture();
+    }
+    return Future.failedFuture(e);
+  }
+
+  /** Why the last registration attempt failed, or null when it succeeded (or none was made). */
+  public Throwable lastRefusal() {
+    return refusal;
   }
 
   /** Registers again unless someone already did since {@code stale} was seen. */

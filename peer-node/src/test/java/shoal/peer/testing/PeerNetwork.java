@@ -14,6 +14,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import shoal.peer.PeerConfig;
 import shoal.peer.PeerNode;
 import shoal.tracker.Tracker;
+import shoal.tracker.TrackerConfig;
 import shoal.tracker.db.DatabaseUrl;
 import shoal.tracker.testing.TestPostgres;
 import shoal.tracker.testing.TestTrackers;
@@ -26,6 +27,7 @@ import shoal.tracker.testing.TrackerApi;
 public final class PeerNetwork implements AutoCloseable, BeforeEachCallback, AfterEachCallback {
 
   private final boolean perTest;
+  private UnaryOperator<TrackerConfig> trackerTuning = UnaryOperator.identity();
   private final List<PeerNode> peers = new CopyOnWriteArrayList<>();
   private Vertx vertx;
   private Tracker tracker;
@@ -50,6 +52,13 @@ public final class PeerNetwork implements AutoCloseable, BeforeEachCallback, Aft
     return new PeerNetwork(true);
   }
 
+  /** A fresh network for each test whose tracker has {@code tuning} applied, e.g. a join key. */
+  public static PeerNetwork perTest(UnaryOperator<TrackerConfig> tuning) {
+    PeerNetwork network = new PeerNetwork(true);
+    network.trackerTuning = tuning;
+    return network;
+  }
+
   @Override
   public void beforeEach(ExtensionContext context) {
     open(Vertx.vertx());
@@ -62,7 +71,8 @@ public final class PeerNetwork implements AutoCloseable, BeforeEachCallback, Aft
 
   private void open(Vertx clientVertx) {
     vertx = clientVertx;
-    tracker = TestTrackers.start(Duration.ofSeconds(1), Duration.ofSeconds(5));
+    tracker = TestTrackers.start(config -> trackerTuning.apply(new TrackerConfig(config.host(), config.port(),
+        config.dbUrl(), config.dataDir(), Duration.ofSeconds(1), Duration.ofSeconds(5))));
     api = new TrackerApi(vertx, tracker.url());
   }
 
