@@ -185,7 +185,7 @@ public final class PeerNode implements AutoCloseable {
         scanner.stop();
       }
       if (downloads != null) {
-        downloads.close();
+        downloads.close().await(STEP_SECONDS, TimeUnit.SECONDS);
       }
       if (session != null) {
         session.leave().await(LEAVE_SECONDS, TimeUnit.SECONDS);

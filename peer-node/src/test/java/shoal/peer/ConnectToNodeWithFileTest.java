@@ -64,7 +64,7 @@ class ConnectToNodeWithFileTest {
     PeerNode nodeB = network.peer("B", b);
     String downloadId = Downloading.start(network, nodeB, sha256);
     Eventually.within(Duration.ofSeconds(10), () ->
-        assertThat(nodeB.downloads().find(downloadId).orElseThrow().bytes()).isPositive());
+        assertThat(nodeB.downloads().find(downloadId).await().orElseThrow().bytes()).isPositive());
 
     TrackerApi control = network.control(nodeB);
     HttpResponse<?> cancelled = control.delete("/api/v1/downloads/" + downloadId, nodeB.controlToken());

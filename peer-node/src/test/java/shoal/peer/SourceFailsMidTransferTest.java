@@ -50,7 +50,7 @@ class SourceFailsMidTransferTest {
 
     String downloadId = Downloading.start(network, downloader, sha256);
     Eventually.within(Duration.ofSeconds(20), () ->
-        assertThat(downloader.downloads().find(downloadId).orElseThrow().bytes()).isGreaterThan(4L << 20));
+        assertThat(downloader.downloads().find(downloadId).await().orElseThrow().bytes()).isGreaterThan(4L << 20));
     slow.kill();
     JsonObject end = Downloading.awaitEnd(network, downloader, downloadId, Duration.ofSeconds(60));
 

@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import shoal.common.http.ApiError;
 import shoal.peer.PeerConfig;
-import shoal.peer.fetch.Download;
+import shoal.peer.fetch.DownloadStatus;
 import shoal.peer.fetch.Downloads;
 import shoal.peer.fetch.FetchSettings;
 import shoal.peer.serve.FilesVerticle;
@@ -100,26 +100,28 @@ public final class GetCommand implements Callable<Integer> {
         return 1;
       }
       Downloads downloads = new Downloads(vertx, session, client, settings, (file, hash) -> Future.succeededFuture());
-      Download download = downloads.start(sha256).await(STEP_SECONDS, TimeUnit.SECONDS);
+      DownloadStatus started = downloads.start(sha256).await(STEP_SECONDS, TimeUnit.SECONDS);
       ProgressBar bar = new ProgressBar(stdout, System.console() != null);
-      Future<Download> finished = download.finished();
+      Future<DownloadStatus> finished = downloads.whenFinished(started.downloadId());
+      DownloadStatus now = started;
       while (!finished.isComplete()) {
-        bar.update(download.bytes(), download.size());
+        bar.update(now.bytes(), now.size());
         try {
           finished.await(250, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
-          // redraw
+          now = downloads.find(started.downloadId()).await(STEP_SECONDS, TimeUnit.SECONDS).orElse(now);
         }
       }
-      bar.update(download.bytes(), download.size());
+      DownloadStatus end = finished.result();
+      bar.update(end.bytes(), end.size());
       bar.finish();
       removeIfEmpty(settings.partialDir());
       removeIfEmpty(settings.partialDir().getParent());
-      if (download.state() != Download.State.DONE) {
-        stderr.println("shoal get: " + download.error());
+      if (!end.done()) {
+        stderr.println("shoal get: " + end.error());
         return 1;
       }
-      stdout.println("saved " + download.savedAs() + " (" + download.size() + " bytes, SHA-256 verified)");
+      stdout.println("saved " + end.savedAs() + " (" + end.size() + " bytes, SHA-256 verified)");
       return 0;
     } catch (ApiError e) {
       stderr.println("shoal get: " + e.getMessage());

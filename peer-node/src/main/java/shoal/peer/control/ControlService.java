@@ -4,7 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import shoal.common.http.ApiError;
-import shoal.peer.fetch.Download;
+import java.util.Optional;
+import shoal.peer.fetch.DownloadStatus;
 import shoal.peer.fetch.Downloads;
 import shoal.peer.serve.UploadSlots;
 import shoal.peer.share.Sha256;
@@ -41,15 +42,15 @@ public final class ControlService {
     this.leaveAndStop = leaveAndStop;
   }
 
-  JsonObject status() {
-    return new JsonObject()
+  Future<JsonObject> status() {
+    return downloads.active().map(active -> new JsonObject()
         .put("peerId", session.peerId())
         .put("name", name)
         .put("tracker", session.trackerUrl())
         .put("registered", session.registered())
         .put("files", index.size())
         .put("uploads", uploads.active())
-        .put("downloads", downloads.active());
+        .put("downloads", active));
   }
 
   JsonArray files() {
@@ -67,23 +68,23 @@ public final class ControlService {
     if (!(sha256 instanceof String hash) || !Sha256.isValid(hash)) {
       return Future.failedFuture(ApiError.invalidRequest("'sha256' must be 64 lowercase hexadecimal characters."));
     }
-    return downloads.start(hash).map(download -> new JsonObject().put("downloadId", download.id()));
+    return downloads.start(hash).map(download -> new JsonObject().put("downloadId", download.downloadId()));
   }
 
-  JsonArray listDownloads() {
-    JsonArray list = new JsonArray();
-    downloads.all().stream().map(Download::toJson).forEach(list::add);
-    return list;
+  Future<JsonArray> listDownloads() {
+    return downloads.all().map(all -> {
+      JsonArray list = new JsonArray();
+      all.stream().map(DownloadStatus::toJson).forEach(list::add);
+      return list;
+    });
   }
 
-  JsonObject download(String downloadId) {
-    return find(downloadId).toJson();
+  Future<JsonObject> download(String downloadId) {
+    return known(downloadId, downloads.find(downloadId));
   }
 
-  JsonObject cancel(String downloadId) {
-    Download download = find(downloadId);
-    download.cancel();
-    return download.toJson();
+  Future<JsonObject> cancel(String downloadId) {
+    return known(downloadId, downloads.cancel(downloadId));
   }
 
   /** Leaves the tracker; the node stops right after. */
@@ -94,8 +95,8 @@ public final class ControlService {
     });
   }
 
-  private Download find(String downloadId) {
-    return downloads.find(downloadId)
-        .orElseThrow(() -> ApiError.notFound("unknown_download", "No download has the id '" + downloadId + "'."));
+  private static Future<JsonObject> known(String downloadId, Future<Optional<DownloadStatus>> lookup) {
+    return lookup.map(found -> found.map(DownloadStatus::toJson)
+        .orElseThrow(() -> ApiError.notFound("unknown_download", "No download has the id '" + downloadId + "'.")));
   }
 }

@@ -55,13 +55,13 @@ final class ControlSocket {
     try {
       String op = request.getString("op");
       return switch (op == null ? "" : op) {
-        case "status" -> Future.succeededFuture(service.status());
+        case "status" -> service.status();
         case "files" -> Future.succeededFuture(service.files());
         case "search" -> service.search(request.getString("q", ""), request.getInteger("limit", 100),
             request.getInteger("offset", 0));
         case "download" -> service.startDownload(request.getValue("sha256"));
-        case "cancel" -> Future.succeededFuture(service.cancel(request.getString("downloadId")));
-        case "downloads" -> Future.succeededFuture(service.listDownloads());
+        case "cancel" -> service.cancel(request.getString("downloadId"));
+        case "downloads" -> service.listDownloads();
         case "leave" -> service.leave();
         default -> Future.failedFuture(ApiError.invalidRequest(
             "'op' must be one of status, files, search, download, cancel, downloads, leave."));

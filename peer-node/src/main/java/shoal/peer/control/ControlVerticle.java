@@ -139,7 +139,7 @@ public final class ControlVerticle extends VerticleBase {
   }
 
   private void getStatus(RoutingContext ctx) {
-    ctx.json(service.status());
+    service.status().onSuccess(ctx::json).onFailure(ctx::fail);
   }
 
   private void listFiles(RoutingContext ctx) {
@@ -169,15 +169,15 @@ public final class ControlVerticle extends VerticleBase {
   }
 
   private void listDownloads(RoutingContext ctx) {
-    ctx.json(service.listDownloads());
+    service.listDownloads().onSuccess(ctx::json).onFailure(ctx::fail);
   }
 
   private void getDownload(RoutingContext ctx) {
-    ctx.json(service.download(ctx.pathParam("downloadId")));
+    service.download(ctx.pathParam("downloadId")).onSuccess(ctx::json).onFailure(ctx::fail);
   }
 
   private void cancelDownload(RoutingContext ctx) {
-    ctx.json(service.cancel(ctx.pathParam("downloadId")));
+    service.cancel(ctx.pathParam("downloadId")).onSuccess(ctx::json).onFailure(ctx::fail);
   }
 
   private void leave(RoutingContext ctx) {

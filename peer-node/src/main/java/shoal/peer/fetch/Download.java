@@ -5,21 +5,18 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.ConnectException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import shoal.common.http.ApiError;
@@ -58,7 +55,7 @@ public final class Download {
   private static final String EARLIER_RUN = "earlier run";
 
   /** What a download is doing; {@code json()} is the contract's name. */
-  public enum State {
+  enum State {
     QUEUED, RUNNING, VERIFYING, DONE, FAILED, CANCELLED;
 
     String json() {
@@ -67,38 +64,47 @@ public final class Download {
   }
 
   /** One source used, with the bytes it contributed. */
-  private record Source(String peerId, String name, AtomicLong bytes) {}
+  private static final class Source {
+    final String peerId;
+    final String name;
+    long bytes;
+
+    Source(String peerId, String name) {
+      this.peerId = peerId;
+      this.name = name;
+    }
+  }
 
   private final Downloads owner;
   private final String id = UUID.randomUUID().toString();
   private final String sha256;
   private final String name;
   /** The size the current source declares; each source is held to its own. */
-  private volatile long size;
-  private final List<Source> sources = new CopyOnWriteArrayList<>();
-  private final Set<String> excluded = ConcurrentHashMap.newKeySet();
+  private long size;
+  private final List<Source> sources = new ArrayList<>();
+  private final Set<String> excluded = new HashSet<>();
   /** Holders that lied about the file (see {@link #NEVER_AGAIN}). */
-  private final Set<String> neverAgain = ConcurrentHashMap.newKeySet();
+  private final Set<String> neverAgain = new HashSet<>();
   /** Who sent the bytes now in the partial file. */
-  private final Set<String> contributors = ConcurrentHashMap.newKeySet();
+  private final Set<String> contributors = new HashSet<>();
   /** The size the partial file's bytes were fetched for; -1 while unknown. */
   private long partialSize = -1;
   /** Whether a source may resume from another's bytes; no longer after a verification could not name the culprit. */
   private boolean mixSources = true;
   /** Whether the holders that only broke off have had their second chance. */
-  private volatile boolean secondRound;
-  private final List<String> failures = new CopyOnWriteArrayList<>();
+  private boolean secondRound;
+  private final List<String> failures = new ArrayList<>();
   private final Promise<Download> finished = Promise.promise();
-  private volatile State state = State.QUEUED;
-  private volatile String error;
-  private volatile long speed;
-  private volatile Path savedAs;
-  private volatile boolean cancelled;
-  private volatile HttpClientRequest request;
-  private volatile SourceWatch watch;
+  private State state = State.QUEUED;
+  private String error;
+  private long speed;
+  private Path savedAs;
+  private boolean cancelled;
+  private HttpClientRequest request;
+  private SourceWatch watch;
   /** Set when this side broke off the current source for its pace, so the failure that follows is told as such. */
-  private volatile SourceWatch.Verdict stopping;
-  private volatile Lease lease;
+  private SourceWatch.Verdict stopping;
+  private Lease lease;
   private PartialFile partial;
   private long tickerId = -1;
   private long lastTickBytes;
@@ -112,79 +118,44 @@ public final class Download {
     this.size = first.size();
   }
 
-  public String id() {
+  String id() {
     return id;
   }
 
-  public String sha256() {
+  String sha256() {
     return sha256;
   }
 
-  public String name() {
-    return name;
-  }
-
-  public long size() {
-    return size;
-  }
-
-  public State state() {
-    return state;
-  }
-
-  /** Why it failed, as a sentence; null unless failed. */
-  public String error() {
-    return error;
-  }
-
-  /** Where the verified file was saved; null until done. */
-  public Path savedAs() {
-    return savedAs;
-  }
-
-  public long bytes() {
-    PartialFile file = partial;
-    return state == State.DONE ? size : file == null ? 0 : file.length();
-  }
-
-  public long speed() {
-    return speed;
-  }
-
-  public boolean isFinished() {
+  boolean isFinished() {
     return state == State.DONE || state == State.FAILED || state == State.CANCELLED;
   }
 
   /** Completes (never fails) once the download is done, failed or cancelled. */
-  public Future<Download> finished() {
+  Future<Download> finished() {
     return finished.future();
   }
 
   /** Stops the download and removes its partial file; false when it had already finished. */
-  public boolean cancel() {
+  boolean cancel() {
     if (isFinished()) {
       return false;
     }
     cancelled = true;
-    HttpClientRequest current = request;
-    if (current != null) {
-      current.reset();
+    if (request != null) {
+      request.reset();
     }
     return true;
   }
 
-  /** The contract's download object. */
-  public JsonObject toJson() {
-    return new JsonObject()
-        .put("downloadId", id)
-        .put("sha256", sha256)
-        .put("name", name)
-        .put("size", size)
-        .put("bytes", bytes())
-        .put("state", state.json())
-        .put("speed", speed)
-        .put("sources", new JsonArray(sources()))
-        .put("error", error);
+  /** A copy of where the download stands, for readers on any thread. */
+  DownloadStatus status() {
+    List<JsonObject> used = sources.stream()
+        .map(source -> new JsonObject().put("peerId", source.peerId).put("bytes", source.bytes)).toList();
+    return new DownloadStatus(id, sha256, name, size, bytes(), state.json(), speed, used, error, savedAs);
+  }
+
+  private long bytes() {
+    return state == State.DONE ? size : partial == null ? 0 : partial.length();
   }
 
   void start(Lease first) {
@@ -208,7 +179,7 @@ public final class Download {
     lease = current;
     size = current.size();
     stopping = null;
-    Source source = new Source(current.sourcePeerId(), current.sourceName(), new AtomicLong());
+    Source source = new Source(current.sourcePeerId(), current.sourceName());
     sources.add(source);
     state = State.RUNNING;
     keepOnlyTrustedBytes(current)
@@ -268,8 +239,8 @@ public final class Download {
       contributors.clear();
     }
     return partial.receive(response, whole, size, bytes -> {
-      source.bytes().addAndGet(bytes);
-      contributors.add(source.peerId());
+      source.bytes += bytes;
+      contributors.add(source.peerId);
     });
   }
 
@@ -296,11 +267,11 @@ public final class Download {
   private Future<Void> save(Lease current) {
     return owner.vertx.executeBlocking(() -> TargetFolder.place(partial.path(), owner.settings.targetDir(), name, sha256, size))
         .recover(e -> Future.failedFuture(new PartialFile.DiskFailure(owner.settings.targetDir().resolve(name), e)))
-        .compose(target -> owner.onVerified.apply(target, sha256).map(target))
+        .compose(target -> owner.here(owner.onVerified.apply(target, sha256)).map(target))
         .compose(target -> {
           savedAs = target;
           // Done means the tracker knows: a failed report is only logged, as the file list sync covers it.
-          return owner.session.call(peer -> owner.tracker.reportComplete(peer, current.transferId()))
+          return owner.call(peer -> owner.tracker.reportComplete(peer, current.transferId()))
               .recover(e -> {
                 LOG.warn("could not report {} complete: {}", name, e.getMessage());
                 return Future.succeededFuture();
@@ -340,12 +311,12 @@ public final class Download {
       return;
     }
     FailureReason reason = classify(failure);
-    LOG.warn("downloading {} from {} failed ({}): {}", name, source.name(), reason.code(), failure.getMessage());
-    failures.add(source.name() + ": " + reason.sentence());
+    LOG.warn("downloading {} from {} failed ({}): {}", name, source.name, reason.code(), failure.getMessage());
+    failures.add(source.name + ": " + reason.sentence());
     reportFailed(current, reason);
-    excluded.add(source.peerId());
+    excluded.add(source.peerId);
     if (NEVER_AGAIN.contains(reason)) {
-      neverAgain.add(source.peerId());
+      neverAgain.add(source.peerId);
     }
     Future<Void> cleanup = reason == FailureReason.OVERSIZED ? discardPartial() : Future.succeededFuture();
     cleanup.onComplete(done -> askForAnotherSource());
@@ -371,7 +342,7 @@ public final class Download {
   }
 
   private void askForAnotherSource() {
-    owner.session.call(peer -> owner.tracker.startTransfer(peer, sha256, excluded))
+    owner.call(peer -> owner.tracker.startTransfer(peer, sha256, excluded))
         .onSuccess(this::attempt)
         .onFailure(e -> {
           boolean nobodyElse = e instanceof ApiError apiError && "not_available".equals(apiError.code());
@@ -388,7 +359,7 @@ public final class Download {
   }
 
   private void reportFailed(Lease current, FailureReason reason) {
-    owner.session.call(peer -> owner.tracker.reportFailed(peer, current.transferId(), reason))
+    owner.call(peer -> owner.tracker.reportFailed(peer, current.transferId(), reason))
         .onFailure(e -> LOG.debug("could not report a failed transfer: {}", e.getMessage()));
   }
 
@@ -422,8 +393,8 @@ public final class Download {
     }
     Lease current = lease;
     if (++ticks % TICKS_PER_TRACKER_REPORT == 0 && current != null && state == State.RUNNING) {
-      long fromSource = sources.isEmpty() ? 0 : sources.get(sources.size() - 1).bytes().get();
-      owner.session.call(peer -> owner.tracker.reportProgress(peer, current.transferId(), Math.min(fromSource, size)))
+      long fromSource = sources.isEmpty() ? 0 : sources.get(sources.size() - 1).bytes;
+      owner.call(peer -> owner.tracker.reportProgress(peer, current.transferId(), Math.min(fromSource, size)))
           .onFailure(e -> LOG.debug("could not report progress: {}", e.getMessage()));
     }
   }
@@ -433,28 +404,18 @@ public final class Download {
    * {@link SourceWatch}); the failure that follows is told as a stall or as too slow.
    */
   private void watchPace() {
-    HttpClientRequest current = request;
-    SourceWatch currentWatch = watch;
-    PartialFile file = partial;
-    if (current == null || currentWatch == null || state != State.RUNNING || file == null || stopping != null) {
+    if (request == null || watch == null || state != State.RUNNING || partial == null || stopping != null) {
       return;
     }
     Source source = sources.get(sources.size() - 1);
-    SourceWatch.Verdict verdict = currentWatch.observe(System.nanoTime(), source.bytes().get(), file.waitingForDisk());
+    SourceWatch.Verdict verdict = watch.observe(System.nanoTime(), source.bytes, partial.waitingForDisk());
     if (verdict != SourceWatch.Verdict.FINE) {
       stopping = verdict;
-      current.reset(0, new TimeoutException(verdict.name()));
+      request.reset(0, new TimeoutException(verdict.name()));
     }
   }
 
   private void publish(String event) {
-    owner.vertx.eventBus().publish(PeerEvents.ADDRESS, toJson().put("event", event));
-  }
-
-  /** The sources used, in that order, with the bytes each sent: {@code [{"peerId","bytes"}]}. */
-  public List<JsonObject> sources() {
-    List<JsonObject> list = new ArrayList<>();
-    sources.forEach(source -> list.add(new JsonObject().put("peerId", source.peerId()).put("bytes", source.bytes().get())));
-    return list;
+    owner.vertx.eventBus().publish(PeerEvents.ADDRESS, status().toJson().put("event", event));
   }
 }

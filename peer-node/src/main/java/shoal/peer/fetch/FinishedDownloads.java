@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * Which finished downloads the node still lists: the newest {@code keep}, forgetting the oldest
  * first, so that a node running for months does not keep every download it ever made in memory.
- * Unfinished downloads are never recorded here, so they are never forgotten.
+ * Unfinished downloads are never recorded here, so they are never forgotten. Used on the
+ * downloads' context only.
  */
 final class FinishedDownloads {
 
@@ -30,8 +31,7 @@ final class FinishedDownloads {
    *
    * @return the ids of the downloads to forget now, oldest first
    */
-  // Downloads finish on whichever thread completes their last step, so this is guarded.
-  synchronized List<String> finished(String downloadId) {
+  List<String> finished(String downloadId) {
     order.addLast(downloadId);
     List<String> forgotten = new ArrayList<>();
     while (order.size() > keep) {

@@ -53,9 +53,9 @@ final class PartialFile {
   private final Vertx vertx;
   private final Path path;
   private MessageDigest digest = Sha256.newDigest();
-  private volatile long length;
+  private long length;
   /** The writer of the body streaming in; null between bodies. */
-  private volatile DiskWriter writer;
+  private DiskWriter writer;
 
   private PartialFile(Vertx vertx, Path path) {
     this.vertx = vertx;
@@ -170,10 +170,13 @@ final class PartialFile {
     private List<Buffer> batch = new ArrayList<>();
     private long batchBytes;
     private long queuedBytes;
-    /** The first write that failed; later batches are skipped. Touched by the worker only. */
-    private volatile IOException failure;
-    /** Set while the pipe holds the source back for the disk; read by the stall watch on another thread. */
-    private volatile Handler<Void> drainHandler;
+    /**
+     * The first write that failed; later batches are skipped. Touched only by this file's worker
+     * tasks, which Vert.x runs one after another (ordered), each seeing what the one before wrote.
+     */
+    private IOException failure;
+    /** Set while the pipe holds the source back for the disk. */
+    private Handler<Void> drainHandler;
 
     DiskWriter(FileChannel channel, long limit, LongConsumer onBytes) {
       this.channel = channel;

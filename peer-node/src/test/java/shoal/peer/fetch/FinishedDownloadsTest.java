@@ -66,20 +66,22 @@ class FinishedDownloadsTest {
 
       List<String> ids = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
-        Download download = downloads.start(hashes.get(i)).await(10, TimeUnit.SECONDS);
-        assertThat(download.finished().await(20, TimeUnit.SECONDS).state()).isEqualTo(Download.State.DONE);
-        ids.add(download.id());
+        String id = downloads.start(hashes.get(i)).await(10, TimeUnit.SECONDS).downloadId();
+        assertThat(downloads.whenFinished(id).await(20, TimeUnit.SECONDS).done()).isTrue();
+        ids.add(id);
       }
 
-      assertThat(downloads.all()).extracting(Download::id).containsExactlyInAnyOrder(ids.get(2), ids.get(3));
-      assertThat(downloads.find(ids.get(0))).isEmpty();
-      assertThat(downloads.find(ids.get(3))).isPresent();
-      Download fifth = downloads.start(hashes.get(4)).await(10, TimeUnit.SECONDS);
-      assertThat(fifth.finished().await(20, TimeUnit.SECONDS).state()).isEqualTo(Download.State.DONE);
-      assertThat(downloads.all()).extracting(Download::id).containsExactlyInAnyOrder(ids.get(3), fifth.id());
+      assertThat(downloads.all().await(10, TimeUnit.SECONDS)).extracting(DownloadStatus::downloadId)
+          .containsExactlyInAnyOrder(ids.get(2), ids.get(3));
+      assertThat(downloads.find(ids.get(0)).await(10, TimeUnit.SECONDS)).isEmpty();
+      assertThat(downloads.find(ids.get(3)).await(10, TimeUnit.SECONDS)).isPresent();
+      String fifth = downloads.start(hashes.get(4)).await(10, TimeUnit.SECONDS).downloadId();
+      assertThat(downloads.whenFinished(fifth).await(20, TimeUnit.SECONDS).done()).isTrue();
+      assertThat(downloads.all().await(10, TimeUnit.SECONDS)).extracting(DownloadStatus::downloadId)
+          .containsExactlyInAnyOrder(ids.get(3), fifth);
       assertThat(Files.list(out).filter(Files::isRegularFile).count()).as("every file is saved").isEqualTo(5);
       session.leave().await(10, TimeUnit.SECONDS);
-      downloads.close();
+      downloads.close().await(10, TimeUnit.SECONDS);
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
