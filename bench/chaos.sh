@@ -61,6 +61,7 @@ mkdir -p "$work/classes"
 javac --release 17 -nowarn -d "$work/classes" -cp "$jars" \
   peer-node/src/test/java/shoal/peer/bench/*.java \
   peer-node/src/test/java/shoal/peer/testing/FakeHolder.java \
+  peer-node/src/test/java/shoal/peer/testing/ChildJvm.java \
   backend/src/test/java/shoal/tracker/testing/TrackerApi.java
 
 out="$results/chaos-$stamp.md"

@@ -91,6 +91,7 @@ public final class PeerNode implements AutoCloseable {
         .put("added", change.added().size()).put("removed", change.removed().size())));
 
     downloads = new Downloads(vertx, session, tracker, fetching, this::adoptDownloaded);
+    downloads.resumeUnfinished().await(STEP_SECONDS, TimeUnit.SECONDS);
     controlToken = config.controlToken() != null ? config.controlToken() : randomToken();
     ControlService service = new ControlService(config.name(), session, tracker, index, uploads, downloads,
         () -> new Thread(this::close, "shoal-peer-stop").start());

@@ -71,6 +71,7 @@ class SlowSourceTest {
       assertThat(end.getString("state")).as(end.encode()).isEqualTo("failed");
       assertThat(end.getString("error")).contains("drip").contains("minimum transfer rate");
       assertThat(downloading.resolve("paper.pdf")).doesNotExist();
+      assertThat(downloading.resolve(".shoal/partial")).as("a failed download leaves no partial data").isEmptyDirectory();
     }
   }
 

@@ -100,6 +100,8 @@ public final class Download {
   private long speed;
   private Path savedAs;
   private boolean cancelled;
+  /** Set when the node is going down: the partial file and its record stay for the next start. */
+  private boolean keepForNextStart;
   private HttpClientRequest request;
   private SourceWatch watch;
   /** Set when this side broke off the current source for its pace, so the failure that follows is told as such. */
@@ -147,6 +149,18 @@ public final class Download {
     return true;
   }
 
+  /**
+   * Stops the download but keeps its partial file and its record, for the node's next start to
+   * carry on from: what a node that is going down does with its unfinished downloads.
+   */
+  void suspend() {
+    if (isFinished()) {
+      return;
+    }
+    keepForNextStart = true;
+    cancel();
+  }
+
   /** A copy of where the download stands, for readers on any thread. */
   DownloadStatus status() {
     List<JsonObject> used = sources.stream()
@@ -161,13 +175,17 @@ public final class Download {
   void start(Lease first) {
     tickerId = owner.vertx.setPeriodic(TICK_MILLIS, id -> tick());
     PartialFile.open(owner.vertx, owner.settings.partialDir(), sha256)
-        .onSuccess(opened -> {
+        .compose(opened -> {
           partial = opened;
           if (opened.length() > 0) {
             contributors.add(EARLIER_RUN);
           }
-          attempt(first);
+          return owner.vertx.<Void>executeBlocking(() -> {
+            owner.unfinished.remember(sha256, name, first.size());
+            return null;
+          });
         })
+        .onSuccess(recorded -> attempt(first))
         .onFailure(e -> endForDisk(first, new PartialFile.DiskFailure(owner.settings.partialDir(), e)));
   }
 
@@ -368,13 +386,28 @@ public final class Download {
     finish(State.CANCELLED, null);
   }
 
+  /**
+   * Ends the download: removes its partial file and record (unless the node is going down and
+   * keeps them for its next start), then shows the end state, so that whoever sees it finished
+   * finds nothing left behind.
+   */
   private void finish(State end, String message) {
     owner.vertx.cancelTimer(tickerId);
-    error = message;
-    state = end;
     speed = 0;
-    Future<Void> cleanup = end != State.DONE && partial != null ? discardPartial() : Future.succeededFuture();
+    Future<Void> cleanup = Future.succeededFuture();
+    if (!keepForNextStart) {
+      cleanup = (end != State.DONE && partial != null ? discardPartial() : Future.<Void>succeededFuture())
+          .compose(discarded -> owner.vertx.<Void>executeBlocking(() -> {
+            owner.unfinished.forget(sha256);
+            return null;
+          }));
+    }
     cleanup.onComplete(done -> {
+      if (done.failed()) {
+        LOG.warn("could not remove what is left of {}: {}", name, done.cause().getMessage());
+      }
+      error = message;
+      state = end;
       publish(end == State.DONE ? PeerEvents.DOWNLOAD_DONE
           : end == State.FAILED ? PeerEvents.DOWNLOAD_FAILED : PeerEvents.DOWNLOAD_PROGRESS);
       finished.tryComplete(this);

@@ -9,13 +9,17 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.internal.ContextInternal;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import shoal.peer.tracker.TrackerClient;
 import shoal.peer.tracker.TrackerSession;
 
@@ -29,7 +33,9 @@ import shoal.peer.tracker.TrackerSession;
  */
 public final class Downloads {
 
+  private static final Logger LOG = LoggerFactory.getLogger(Downloads.class);
   private static final int BODY_CHUNK_BYTES = 64 * 1024;
+  private static final int RESUME_RETRY_SECONDS = 10;
 
   final Vertx vertx;
   final TrackerSession session;
@@ -37,9 +43,11 @@ public final class Downloads {
   final HttpClient http;
   final FetchSettings settings;
   final BiFunction<Path, String, Future<Void>> onVerified;
+  final UnfinishedDownloads unfinished;
   private final Context context;
   private final Map<String, Download> downloads = new LinkedHashMap<>();
   private final FinishedDownloads finished;
+  private final Set<Long> resumeTimers = new HashSet<>();
 
   /**
    * @param onVerified called with a file once it sits verified in the target folder, before the
@@ -60,6 +68,7 @@ public final class Downloads {
     this.tracker = tracker;
     this.settings = settings;
     this.onVerified = onVerified;
+    this.unfinished = new UnfinishedDownloads(settings.partialDir());
     // Body chunks as large as a socket read (Netty reads up to 64 KiB at a time) rather than the
     // default 8 KiB slices: each chunk costs a copy into a buffer of its own and a trip through the
     // pipe to the disk writer, so fewer, larger chunks leave more CPU for hashing and writing.
@@ -127,10 +136,39 @@ public final class Downloads {
     });
   }
 
-  /** Cancels every download and closes the HTTP client. */
+  /**
+   * Carries on with the downloads an earlier run of this node left unfinished (stopped, crashed or
+   * killed), from the bytes on disk, and removes partial data that no download owns. A file that
+   * nobody offers right now is asked for again every {@value #RESUME_RETRY_SECONDS} s while the
+   * node runs, and stays recorded for its next start.
+   */
+  public Future<Void> resumeUnfinished() {
+    return onContext(() -> vertx.executeBlocking(unfinished::recordedSweepingTheRest).map(recorded -> {
+      recorded.forEach(this::resume);
+      return null;
+    }));
+  }
+
+  private void resume(String sha256) {
+    start(sha256).onSuccess(status -> LOG.info("resuming the download of {} ({} of {} bytes on disk)",
+            status.name(), status.bytes(), status.size()))
+        .onFailure(e -> {
+          LOG.info("cannot resume the download of {} yet: {}", sha256, e.getMessage());
+          resumeTimers.add(vertx.setTimer(RESUME_RETRY_SECONDS * 1000L, fired -> {
+            resumeTimers.remove(fired);
+            resume(sha256);
+          }));
+        });
+  }
+
+  /**
+   * Stops every download for the node to go down: partial files and their records stay, so the
+   * next start carries on. Closes the HTTP client.
+   */
   public Future<Void> close() {
     return onContext(() -> {
-      downloads.values().forEach(Download::cancel);
+      resumeTimers.forEach(vertx::cancelTimer);
+      downloads.values().forEach(Download::suspend);
       return http.close();
     });
   }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import shoal.peer.testing.ChildJvm;
 
 /**
  * The processes of a fault run: a PostgreSQL the run can stop and start, a tracker on it that

@@ -28,9 +28,14 @@ public final class Downloading {
 
   /**
    * Asserts that the tracker holds no failure of {@code holder}'s transfers of {@code sha256} that
-   * blames it: whatever the others did, an honest holder is never reported at fault.
+   * blames it: whatever the others did, an honest holder is never reported at fault. Waits first
+   * until none of those transfers is still active, so that a report on its way is not missed.
    */
   public static void assertNeverBlamed(PeerNetwork network, String sha256, String holder) {
+    Eventually.within(Duration.ofSeconds(5), () -> assertThat(network.transfersOf(sha256).stream()
+            .filter(transfer -> holder.equals(transfer.getString("from")))
+            .filter(transfer -> !transfer.getString("toName", "").startsWith(PeerNetwork.STAND_IN)))
+        .as("the holder's transfers, all ended").noneMatch(transfer -> "active".equals(transfer.getString("state"))));
     assertThat(network.transfersOf(sha256).stream()
             .filter(transfer -> holder.equals(transfer.getString("from")))
             .filter(transfer -> "failed".equals(transfer.getString("state")))
@@ -40,12 +45,17 @@ public final class Downloading {
             known -> assertThat(known.blamesSource()).as(reason).isFalse()));
   }
 
-  /** The reason the tracker recorded for the first failed transfer from {@code source}. */
+  /**
+   * The reason the tracker recorded for the first failed transfer from {@code source}, waiting a
+   * few seconds for it: a downloader reports a failure to the tracker without waiting for the answer.
+   */
   public static String failureReason(PeerNetwork network, String sha256, String source) {
-    return network.transfersOf(sha256).stream()
+    String[] reason = new String[1];
+    Eventually.within(Duration.ofSeconds(5), () -> reason[0] = network.transfersOf(sha256).stream()
         .filter(transfer -> source.equals(transfer.getString("from")) && "failed".equals(transfer.getString("state")))
         .map(transfer -> transfer.getString("reason"))
-        .findFirst().orElseThrow(() -> new AssertionError("no failed transfer from " + source));
+        .findFirst().orElseThrow(() -> new AssertionError("no failed transfer from " + source)));
+    return reason[0];
   }
 
   /** Polls {@code GET /api/v1/downloads/{id}} until the download has finished; answers its last state. */

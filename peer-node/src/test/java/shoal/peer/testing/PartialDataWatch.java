@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 
 /**
- * Samples, every few milliseconds, how many bytes of unverified downloads a share holds (its
- * {@code .shoal/partial} folder), and keeps the largest figure seen: what a lying source could
+ * Samples, every few milliseconds, how many bytes of unverified downloads a share holds (the
+ * {@code .part} files of its {@code .shoal/partial} folder), and keeps the largest figure seen: what a lying source could
  * make a downloader's disk hold.
  */
 public final class PartialDataWatch implements AutoCloseable {
@@ -44,7 +44,7 @@ public final class PartialDataWatch implements AutoCloseable {
       return 0;
     }
     try (Stream<Path> files = Files.list(partialDir)) {
-      return files.mapToLong(file -> {
+      return files.filter(file -> file.getFileName().toString().endsWith(".part")).mapToLong(file -> {
         try {
           return Files.size(file);
         } catch (IOException e) {

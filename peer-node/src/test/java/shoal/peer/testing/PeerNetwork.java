@@ -26,6 +26,9 @@ import shoal.tracker.testing.TrackerApi;
  */
 public final class PeerNetwork implements AutoCloseable, BeforeEachCallback, AfterEachCallback {
 
+  /** How the stand-in downloaders of {@link #occupyHolder} are named: their transfers never end. */
+  public static final String STAND_IN = "stand-in-";
+
   private final boolean perTest;
   private UnaryOperator<TrackerConfig> trackerTuning = UnaryOperator.identity();
   private final List<PeerNode> peers = new CopyOnWriteArrayList<>();
@@ -125,7 +128,7 @@ public final class PeerNetwork implements AutoCloseable, BeforeEachCallback, Aft
    * to decide which holder the least-loaded balancer picks next. Answers the busy holder's id.
    */
   public String occupyHolder(String sha256, String... exclude) {
-    TrackerApi.Peer standIn = api.register("stand-in-" + System.nanoTime(), List.of());
+    TrackerApi.Peer standIn = api.register(STAND_IN + System.nanoTime(), List.of());
     var response = api.post("/api/v1/transfers", standIn.token(),
         new JsonObject().put("sha256", sha256).put("exclude", new JsonArray(List.of(exclude))));
     if (response.statusCode() != 201) {

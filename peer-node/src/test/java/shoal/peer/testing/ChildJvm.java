@@ -1,4 +1,4 @@
-package shoal.peer.bench;
+package shoal.peer.testing;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * standard error appended to a log file, its {@code listening on} lines read from standard
  * output. Faults are real signals: {@code kill -9}, {@code SIGSTOP} and {@code SIGCONT}.
  */
-final class ChildJvm {
+public final class ChildJvm {
 
   private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
 
@@ -30,10 +30,22 @@ final class ChildJvm {
     this.urls = urls;
   }
 
-  /** Starts it and waits for {@code listeners} {@code listening on} lines. */
-  static ChildJvm start(Path jar, List<String> args, Path log, int listeners, long timeoutSeconds) throws Exception {
+  /** {@code java -jar JAR ARGS}, once it has printed {@code listeners} {@code listening on} lines. */
+  public static ChildJvm start(Path jar, List<String> args, Path log, int listeners, long timeoutSeconds) throws Exception {
+    return launch(List.of("-jar", jar.toString()), args, log, listeners, timeoutSeconds);
+  }
+
+  /** {@code MAIN_CLASS ARGS} on this JVM's own class path, once it has printed {@code listeners} {@code listening on} lines. */
+  public static ChildJvm startMain(String mainClass, List<String> args, Path log, int listeners, long timeoutSeconds)
+      throws Exception {
+    return launch(List.of("-cp", System.getProperty("java.class.path"), mainClass), args, log, listeners, timeoutSeconds);
+  }
+
+  private static ChildJvm launch(List<String> what, List<String> args, Path log, int listeners, long timeoutSeconds)
+      throws Exception {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-jar", jar.toString()));
+        "-Xmx512m"));
+    command.addAll(what);
     command.addAll(args);
     Process process = new ProcessBuilder(command)
         .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -68,33 +80,33 @@ final class ChildJvm {
   }
 
   /** The URLs it printed, in order. */
-  List<String> urls() {
+  public List<String> urls() {
     return urls;
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
-  boolean alive() {
+  public boolean alive() {
     return process.isAlive();
   }
 
-  void kill9() throws InterruptedException {
+  public void kill9() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
-  void pause() throws Exception {
+  public void pause() throws Exception {
     signal("-STOP");
   }
 
-  void resume() throws Exception {
+  public void resume() throws Exception {
     signal("-CONT");
   }
 
   /** SIGTERM, the way Ctrl-C or a service manager stops it; killed after 30 s. */
-  void stop() throws Exception {
+  public void stop() throws Exception {
     resume();
     process.destroy();
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
