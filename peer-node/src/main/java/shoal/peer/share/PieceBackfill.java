@@ -38,6 +38,9 @@ final class PieceBackfill {
 
   /** Queues the files whose pieces are unknown, unless already queued. */
   void hash(List<SharedFile> files) {
+    if (stopped.getAsBoolean()) {
+      return;
+    }
     for (SharedFile file : files) {
       if (pending.add(file.sha256())) {
         worker.executeBlocking(() -> {
