@@ -100,14 +100,9 @@ public final class PeerNode implements AutoCloseable {
     controlPort = control.actualPort();
   }
 
-  /** A verified download is made servable before the tracker hears of it. */
+  /** A verified download is made servable, its pieces hashed, before the tracker hears of it. */
   private Future<Void> adoptDownloaded(Path file, String sha256) {
-    try {
-      scanner.adopt(file, sha256);
-    } catch (java.io.IOException e) {
-      return Future.failedFuture(e);
-    }
-    return scanner.scan();
+    return scanner.adopt(file, sha256).compose(adopted -> scanner.scan());
   }
 
   private String advertisedAddress() {

@@ -72,10 +72,11 @@ class CorruptHolderTest {
     Files.setLastModifiedTime(file, modified);
   }
 
-  /** Regular files, leaving out the node's own hash cache. */
+  /** Regular files, leaving out the node's own hash cache and piece hashes (the partial folder stays in). */
   private static List<Path> regularFiles(Path dir) throws Exception {
     try (Stream<Path> all = Files.walk(dir)) {
-      return all.filter(Files::isRegularFile).filter(path -> !path.endsWith(".shoal/hashes.tsv")).toList();
+      return all.filter(Files::isRegularFile).filter(path -> !path.endsWith(".shoal/hashes.tsv"))
+          .filter(path -> !path.getParent().endsWith(".shoal/pieces")).toList();
     }
   }
 }

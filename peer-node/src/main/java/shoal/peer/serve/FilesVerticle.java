@@ -8,6 +8,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.TrafficShapingOptions;
 import io.vertx.ext.web.Router;
@@ -18,13 +20,15 @@ import shoal.common.http.ApiError;
 import shoal.common.http.ConnectionCap;
 import shoal.common.http.ConnectionGuard;
 import shoal.common.http.ErrorResponder;
+import shoal.peer.share.PieceHashes;
 import shoal.peer.share.Sha256;
 import shoal.peer.share.ShareIndex;
 import shoal.peer.share.SharedFile;
 
 /**
  * The files port other peers download from: {@code GET}/{@code HEAD /files/{sha256}} with ranges,
- * and {@code /health}. A file is found by its hash in the share index only, so no part of a
+ * {@code /files/{sha256}/pieces} (the piece size and each piece's SHA-256, so a downloader can take
+ * pieces from several holders and check each one) and {@code /health}. A file is found by its hash in the share index only, so no part of a
  * request ever becomes a path. Bodies go out with {@code sendFile} (zero-copy where the OS allows,
  * paced by the socket); {@code --upload-limit} is Netty's global traffic shaping over all
  * connections, and {@code --max-uploads} turns further requests away with 503.
@@ -37,6 +41,8 @@ public final class FilesVerticle extends VerticleBase {
 
   /** Seconds a refused downloader is told to wait. */
   private static final String RETRY_AFTER_SECONDS = "2";
+  /** Seconds a downloader asking for pieces still being hashed is told to wait. */
+  private static final String PIECES_RETRY_AFTER_SECONDS = "1";
 
   private final ShareIndex index;
   private final UploadSlots slots;
@@ -97,6 +103,8 @@ public final class FilesVerticle extends VerticleBase {
     router.route().handler(guard);
     router.get("/files/:sha256").handler(this::sendFile);
     router.head("/files/:sha256").handler(this::sendFile);
+    router.get("/files/:sha256/pieces").handler(this::sendPieces);
+    router.head("/files/:sha256/pieces").handler(this::sendPieces);
     router.get("/health").handler(this::reportHealth);
 
     router.route().failureHandler(new ErrorResponder(e -> false));
@@ -107,13 +115,49 @@ public final class FilesVerticle extends VerticleBase {
     return router;
   }
 
-  private void sendFile(RoutingContext ctx) {
+  /** The shared file the path names by its hash; 400 for anything but a hash, 404 when not shared. */
+  private SharedFile sharedFile(RoutingContext ctx) {
     String sha256 = ctx.pathParam("sha256");
     if (!Sha256.isValid(sha256)) {
       throw ApiError.invalidRequest("A file is asked for by its SHA-256: 64 lowercase hexadecimal characters.");
     }
-    SharedFile file = index.find(sha256)
+    return index.find(sha256)
         .orElseThrow(() -> ApiError.notFound("not_shared", "This peer does not share a file with that SHA-256."));
+  }
+
+  /**
+   * {@code {"sha256","size","pieceSize","pieces":[hex…]}}. Takes no upload slot: it is at most a
+   * few tens of kilobytes for any file below 64 GiB, answered from memory.
+   */
+  private void sendPieces(RoutingContext ctx) {
+    SharedFile file = sharedFile(ctx);
+    HttpServerResponse response = ctx.response();
+    Optional<PieceHashes> known = index.pieces(file);
+    if (known.isEmpty()) {
+      response.putHeader("Retry-After", PIECES_RETRY_AFTER_SECONDS);
+      ErrorResponder.send(response, new ApiError(503, "hashing",
+          "This peer is still hashing the pieces of that file; try again in a second."));
+      return;
+    }
+    PieceHashes pieces = known.get();
+    Buffer body = new JsonObject()
+        .put("sha256", file.sha256())
+        .put("size", file.size())
+        .put("pieceSize", pieces.layout().pieceSize())
+        .put("pieces", new JsonArray(pieces.hex()))
+        .toBuffer();
+    response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(body.length()));
+    if (ctx.request().method() == HttpMethod.HEAD) {
+      response.end();
+    } else {
+      response.end(body);
+    }
+  }
+
+  private void sendFile(RoutingContext ctx) {
+    SharedFile file = sharedFile(ctx);
+    String sha256 = file.sha256();
     HttpServerResponse response = ctx.response();
     String etag = "\"" + sha256 + "\"";
     response.putHeader(HttpHeaders.ETAG, etag)

@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import shoal.common.files.SafeFileName;
@@ -27,6 +28,11 @@ import shoal.common.files.SafeFileName;
  * any other, and every downloader would save it under that name), its path left as it is. Runs on one worker thread of its own, once a second while watching; polling is used
  * rather than a WatchService because it needs no registration per folder and sees every change
  * a recursive tree can have.
+ *
+ * <p>A file is hashed with its pieces in the same read ({@link FileHasher}), and their hashes are
+ * kept in {@code .shoal/pieces} beside the hash cache ({@link PieceHashStore}). A file whose hash
+ * is cached but whose pieces are not (hashed by an older version) is listed at once and its pieces
+ * are hashed afterwards by {@link PieceBackfill}, so an upgrade does not delay the listing.
  */
 public final class ShareScanner {
 
@@ -38,7 +44,12 @@ public final class ShareScanner {
   private final Path root;
   private final ShareIndex index;
   private final HashCache cache;
+  private final PieceHashStore pieces;
   private final WorkerExecutor worker;
+  /** Runs the pieces' digest beside the scanning thread; two threads, one each for scans and adoptions. */
+  private final WorkerExecutor pieceWorker;
+  private final PieceBackfill backfill;
+  private boolean stopped;
   private Future<Void> queued;
   private long timerId = -1;
 
@@ -47,7 +58,11 @@ public final class ShareScanner {
     this.root = root.toAbsolutePath().normalize();
     this.index = index;
     this.cache = cache;
-    this.worker = vertx.createSharedWorkerExecutor("shoal-share-scanner-" + System.identityHashCode(this), 1);
+    this.pieces = new PieceHashStore(this.root.resolve(".shoal").resolve("pieces"));
+    String name = "shoal-share-scanner-" + System.identityHashCode(this);
+    this.worker = vertx.createSharedWorkerExecutor(name, 1);
+    this.pieceWorker = vertx.createSharedWorkerExecutor(name + "-pieces", 2);
+    this.backfill = new PieceBackfill(vertx, index, pieces, this::isStopped);
   }
 
   /** Whether a file of this name is left out of the share: hidden or an unfinished download. */
@@ -66,13 +81,12 @@ public final class ShareScanner {
     }
     Promise<Void> done = Promise.promise();
     queued = done.future();
-    worker.<Void>executeBlocking(() -> {
+    worker.executeBlocking(() -> {
       synchronized (this) {
         queued = null;
       }
-      scanOnce();
-      return null;
-    }, true).onComplete(done);
+      return scanOnce();
+    }, true).onSuccess(backfill::hash).<Void>mapEmpty().onComplete(done);
     return done.future();
   }
 
@@ -82,21 +96,52 @@ public final class ShareScanner {
         .onFailure(e -> LOG.warn("scanning {} failed: {}", root, e.getMessage())));
   }
 
+  /** Stops watching, and any hashing in progress at its next chunk. */
   public synchronized void stop() {
+    stopped = true;
     if (timerId >= 0) {
       vertx.cancelTimer(timerId);
       timerId = -1;
     }
+    backfill.close();
     worker.close();
+    pieceWorker.close();
   }
 
-  /** Remembers the hash of a file this node has just verified, so the next scan need not read it. */
-  public void adopt(Path file, String sha256) throws IOException {
-    BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-    cache.put(file.toAbsolutePath().normalize(), attributes.size(), attributes.lastModifiedTime().toMillis(), sha256);
+  private synchronized boolean isStopped() {
+    return stopped;
   }
 
-  private void scanOnce() throws IOException {
+  /**
+   * Remembers the hash of a file this node has just verified, and hashes its pieces, so the next
+   * scan need not read it and the file is listed with its pieces known.
+   */
+  public Future<Void> adopt(Path file, String sha256) {
+    return pieceWorker.executeBlocking(() -> {
+      Path path = file.toAbsolutePath().normalize();
+      BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+      long size = attributes.size();
+      if (PieceLayout.of(size).count() > 1) {
+        PieceHashes hashed = FileHasher.hashPieces(path, size, this::isStopped);
+        pieces.save(sha256, hashed);
+        index.learnPieces(sha256, hashed);
+      }
+      cache.put(path, size, attributes.lastModifiedTime().toMillis(), sha256);
+      return null;
+    }, false);
+  }
+
+  /** Runs a task of {@link FileHasher} on the piece worker. */
+  private Executor pieceHelper() {
+    return task -> pieceWorker.executeBlocking(() -> {
+      task.run();
+      return null;
+    }, false);
+  }
+
+  /** Walks the share and installs its listing; answers the listed files whose pieces are still unknown. */
+  private List<SharedFile> scanOnce() throws IOException {
+    List<SharedFile> piecesUnknown = new ArrayList<>();
     List<SharedFile> files = new ArrayList<>();
     Set<Path> present = new HashSet<>();
     Files.createDirectories(root);
@@ -114,12 +159,25 @@ public final class ShareScanner {
           long modified = attributes.lastModifiedTime().toMillis();
           String sha256 = cache.get(file, size, modified);
           try {
+            boolean piecesKnown = true;
             if (sha256 == null) {
-              sha256 = Sha256.ofFile(file);
+              FileHasher.Hashed hashed = FileHasher.hashWithPieces(file, size, pieceHelper(), ShareScanner.this::isStopped);
+              sha256 = hashed.sha256();
+              // Pieces first: a hash in the cache then always had its pieces saved, unless saving failed.
+              pieces.save(sha256, hashed.pieces());
+              index.learnPieces(sha256, hashed.pieces());
               cache.put(file, size, modified, sha256);
+            } else if (PieceLayout.of(size).count() > 1 && !index.knowsPieces(sha256)) {
+              String cached = sha256;
+              pieces.load(sha256, size).ifPresent(stored -> index.learnPieces(cached, stored));
+              piecesKnown = index.knowsPieces(sha256);
             }
-            files.add(new SharedFile(sha256, SafeFileName.sanitize(file.getFileName().toString(), sha256), size, file, modified));
+            SharedFile shared = new SharedFile(sha256, SafeFileName.sanitize(file.getFileName().toString(), sha256), size, file, modified);
+            files.add(shared);
             present.add(file);
+            if (!piecesKnown) {
+              piecesUnknown.add(shared);
+            }
           } catch (IOException e) {
             LOG.debug("skipping {}: {}", file, e.getMessage());
           }
@@ -136,5 +194,7 @@ public final class ShareScanner {
     index.replace(files);
     cache.retainOnly(present);
     cache.save();
+    pieces.retainOnly(files.stream().map(SharedFile::sha256).collect(java.util.stream.Collectors.toSet()));
+    return piecesUnknown;
   }
 }

@@ -1,0 +1,124 @@
+package shoal.peer.share;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Piece hashes kept on disk, so a restart does not read every large file again: one file per
+ * file hash, {@code <dir>/<sha256>}, holding the file's size (8 bytes), its piece size (4 bytes)
+ * and the pieces' digests (32 bytes each), read back only when all three agree with
+ * {@link PieceLayout}. Files of one piece or none are not stored: their pieces follow from the file
+ * hash alone.
+ *
+ * <p>Kept by the file's hash, not its path, because the {@link HashCache} already decides whether a
+ * file is unchanged (same path, size and modification time): the scanner looks piece hashes up
+ * only under a hash that entry vouches for, so they are valid exactly as long as the file hash is,
+ * and a file that changes gets a new hash and new pieces. Thread-safe: the scanner and the
+ * back-filling of missing pieces use it from their own worker threads.
+ */
+final class PieceHashStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PieceHashStore.class);
+  private static final int HEADER_BYTES = Long.BYTES + Integer.BYTES;
+
+  private final Path dir;
+  /** The hashes stored in {@code dir}; listed on first use, which is on a worker thread. */
+  private Set<String> stored;
+
+  PieceHashStore(Path dir) {
+    this.dir = dir;
+  }
+
+  /** The stored pieces of the file with this hash and size, if any are stored and intact. Blocking. */
+  synchronized Optional<PieceHashes> load(String sha256, long size) {
+    if (!stored().contains(sha256)) {
+      return Optional.empty();
+    }
+    PieceLayout layout = PieceLayout.of(size);
+    Path file = dir.resolve(sha256);
+    try (DataInputStream in = new DataInputStream(Files.newInputStream(file))) {
+      if (Files.size(file) != HEADER_BYTES + (long) layout.count() * PieceHashes.DIGEST_BYTES
+          || in.readLong() != size || in.readInt() != layout.pieceSize()) {
+        LOG.debug("ignoring {}: it was made for another size or layout", file);
+        return Optional.empty();
+      }
+      byte[] digests = new byte[layout.count() * PieceHashes.DIGEST_BYTES];
+      in.readFully(digests);
+      return Optional.of(new PieceHashes(layout, digests));
+    } catch (IOException e) {
+      LOG.debug("ignoring the unreadable {}: {}", file, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /** Keeps the pieces of the file with this hash, replacing any old file in one step. Blocking. */
+  synchronized void save(String sha256, PieceHashes pieces) {
+    if (pieces.count() <= 1) {
+      return;
+    }
+    try {
+      Files.createDirectories(dir);
+      Path temp = dir.resolve(sha256 + ".tmp");
+      try (OutputStream file = Files.newOutputStream(temp); DataOutputStream out = new DataOutputStream(file)) {
+        out.writeLong(pieces.layout().size());
+        out.writeInt(pieces.layout().pieceSize());
+        out.write(pieces.bytes());
+      }
+      Files.move(temp, dir.resolve(sha256), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      stored().add(sha256);
+    } catch (IOException e) {
+      // Only costs reading the file again after a restart.
+      LOG.warn("could not save the piece hashes of {} in {}: {}", sha256, dir, e.getMessage());
+    }
+  }
+
+  /** Deletes the pieces of every file hash not in {@code shared}, so the store never outgrows the share. Blocking. */
+  synchronized void retainOnly(Set<String> shared) {
+    stored().removeIf(sha256 -> {
+      if (shared.contains(sha256)) {
+        return false;
+      }
+      try {
+        Files.deleteIfExists(dir.resolve(sha256));
+        return true;
+      } catch (IOException e) {
+        LOG.debug("could not delete the piece hashes of {}: {}", sha256, e.getMessage());
+        return false;
+      }
+    });
+  }
+
+  private Set<String> stored() {
+    if (stored == null) {
+      stored = new HashSet<>();
+      try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+        for (Path file : files) {
+          String name = file.getFileName().toString();
+          if (Sha256.isValid(name)) {
+            stored.add(name);
+          } else if (name.endsWith(".tmp")) {
+            // left by a crash in the middle of a save
+            Files.deleteIfExists(file);
+          }
+        }
+      } catch (NoSuchFileException e) {
+        // first start
+      } catch (IOException e) {
+        LOG.warn("ignoring the unreadable piece hash folder {}: {}", dir, e.getMessage());
+      }
+    }
+    return stored;
+  }
+}
