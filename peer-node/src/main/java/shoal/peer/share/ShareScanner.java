@@ -113,22 +113,18 @@ public final class ShareScanner {
   }
 
   /**
-   * Remembers the hash of a file this node has just verified, and hashes its pieces, so the next
-   * scan need not read it and the file is listed with its pieces known.
+   * Remembers the hash of a file this node has just verified, so that the next scan lists it
+   * without reading it.
    */
   public Future<Void> adopt(Path file, String sha256) {
-    return pieceWorker.executeBlocking(() -> {
+    // Its pieces are hashed after the scan that lists it, in the background (PieceBackfill): a
+    // finished download is servable, and done, without reading the whole file once more first.
+    return worker.executeBlocking(() -> {
       Path path = file.toAbsolutePath().normalize();
       BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
-      long size = attributes.size();
-      if (PieceLayout.of(size).count() > 1) {
-        PieceHashes hashed = FileHasher.hashPieces(path, size, this::isStopped);
-        pieces.save(sha256, hashed);
-        index.learnPieces(sha256, hashed);
-      }
-      cache.put(path, size, attributes.lastModifiedTime().toMillis(), sha256);
+      cache.put(path, attributes.size(), attributes.lastModifiedTime().toMillis(), sha256);
       return null;
-    }, false);
+    }, true);
   }
 
   /** Runs a task of {@link FileHasher} on the piece worker. */
