@@ -13,6 +13,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import shoal.peer.share.PieceLayout;
 import shoal.peer.share.Sha256;
 import shoal.peer.testing.Downloading;
 import shoal.peer.testing.Eventually;
@@ -98,6 +99,51 @@ class LyingSizeTest {
       JsonObject last = sources.getJsonObject(sources.size() - 1);
       assertThat(last.getString("peerId")).isEqualTo(honest.peerId());
       assertThat(last.getLong("bytes")).as("the last attempt fetched the whole file from the honest holder").isEqualTo(SIZE);
+    }
+  }
+
+  @Test
+  @DisplayName("A holder whose piece list matches its own wrong bytes is blamed once the whole file fails, and the honest holder's list and bytes finish it")
+  void lyingPieceListCostsOnlyTheLiar(@TempDir Path honestShare, @TempDir Path downloading) throws Exception {
+    long size = 8L << 20;
+    String sha256 = TestFiles.random(honestShare.resolve("model.bin"), size, 33);
+    PeerNode honest = network.peer("honest", honestShare);
+    byte[] wrong = new byte[(int) size];
+    new java.util.Random(34).nextBytes(wrong);
+    PieceLayout layout = PieceLayout.of(size);
+    JsonArray wrongPieces = new JsonArray();
+    for (int piece = 0; piece < layout.count(); piece++) {
+      java.security.MessageDigest digest = Sha256.newDigest();
+      digest.update(wrong, (int) layout.start(piece), layout.length(piece));
+      wrongPieces.add(Sha256.hex(digest));
+    }
+    // Consistent with itself: every piece it sends matches the list it gives, the file does not match its hash.
+    String list = new JsonObject().put("sha256", sha256).put("size", size).put("pieceSize", layout.pieceSize())
+        .put("pieces", wrongPieces).encode();
+    try (FakeHolder liar = new FakeHolder((request, out) -> {
+      if (request.target().endsWith("/pieces")) {
+        FakeHolder.head(out, "200 OK", "Content-Type: application/json", "Content-Length: " + list.length());
+        out.write(list.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return;
+      }
+      long from = request.rangeStart();
+      FakeHolder.head(out, from == 0 ? "200 OK" : "206 Partial Content", "Content-Length: " + (size - from),
+          "Content-Range: bytes " + from + "-" + (size - 1) + "/" + size);
+      out.write(wrong, (int) from, (int) (size - from));
+    })) {
+      String liarId = liar.register(network.tracker(), "liar", TrackerApi.file(sha256, "model.bin", size));
+      assertThat(network.occupyHolder(sha256, liarId)).isEqualTo(honest.peerId());
+      PeerNode downloader = network.peer("downloader", downloading);
+
+      JsonObject end = Downloading.awaitEnd(network, downloader, Downloading.start(network, downloader, sha256),
+          Duration.ofSeconds(30));
+
+      assertThat(end.getString("state")).as(end.encode()).isEqualTo("done");
+      assertThat(Sha256.ofFile(downloading.resolve("model.bin"))).isEqualTo(sha256);
+      assertThat(Downloading.failureReason(network, sha256, liarId)).isEqualTo("corrupt");
+      Downloading.assertNeverBlamed(network, sha256, honest.peerId());
+      JsonArray sources = end.getJsonArray("sources");
+      assertThat(sources.getJsonObject(sources.size() - 1).getString("peerId")).isEqualTo(honest.peerId());
     }
   }
 }

@@ -22,26 +22,33 @@ import org.slf4j.LoggerFactory;
 import shoal.common.http.ApiError;
 import shoal.common.transfer.FailureReason;
 import shoal.peer.PeerEvents;
+import shoal.peer.share.PieceLayout;
 import shoal.peer.tracker.TrackerClient.Lease;
 
 /**
- * One file on its way here. Streams it from the source the tracker chose into a {@link PartialFile}
- * (hashing on the way), reports progress to the tracker about once a second, and when a source
- * breaks off, stalls, crawls, errs or lies, reports that transfer failed with a reason of Shoal's
- * own, asks for another source excluding it and resumes with a {@code Range} from the bytes
- * already on disk. Verified, the file is renamed into the target folder in one step and the last
- * transfer is reported complete.
+ * One file on its way here, on the downloads' context. Streams it from the source the tracker chose
+ * into a {@link PartialFile} (hashing on the way), reports progress to the tracker about once a
+ * second, and when a source breaks off, stalls, crawls, errs or lies, reports that transfer failed
+ * with a reason of Shoal's own, asks for another source excluding it and resumes with a
+ * {@code Range} from the bytes already on disk. Verified, the file is renamed into the target
+ * folder in one step and the last transfer is reported complete.
+ *
+ * <p>When a holder lists the file's pieces, every piece is checked as it arrives: a wrong piece
+ * blames the source that sent it and costs that piece, not the file, and a switch of source
+ * resumes from the end of the last piece that matched, so that each piece is one source's work.
+ * The whole file's SHA-256 is still checked at the end; if it fails although every piece matched,
+ * the list lied, and its source is blamed.
  *
  * <p>No source is trusted beyond its own transfer: each one's declared size bounds what it may
  * send (the partial file never grows past it, and headers that disagree with it are refused
- * before a byte is written), bytes fetched for another size are not resumed from, and a failed
- * verification blames a source only when every byte came from it.
+ * before a byte is written), bytes fetched for another size are not resumed from, and without a
+ * piece list a failed verification blames a source only when every byte came from it.
  *
  * <p>A source's pace is judged by {@link SourceWatch} four times a second. The HTTP client's own
  * idle timeout cannot do it: it also runs while the download itself holds the source back
  * because the disk is behind (a slow disk, or a busy machine), and then broke off healthy transfers.
  */
-public final class Download {
+final class Download {
 
   private static final Logger LOG = LoggerFactory.getLogger(Download.class);
   private static final long TICK_MILLIS = 250;
@@ -91,6 +98,9 @@ public final class Download {
   private long partialSize = -1;
   /** Whether a source may resume from another's bytes; no longer after a verification could not name the culprit. */
   private boolean mixSources = true;
+  /** The sources asked for a piece list, and the one whose list the bytes are checked against. */
+  private final Set<String> askedForPieces = new HashSet<>();
+  private String listSource;
   /** Whether the holders that only broke off have had their second chance. */
   private boolean secondRound;
   private final List<String> failures = new ArrayList<>();
@@ -201,6 +211,8 @@ public final class Download {
     sources.add(source);
     state = State.RUNNING;
     keepOnlyTrustedBytes(current)
+        .compose(ready -> learnPieces(current))
+        .compose(ready -> partial.dropUnverifiedTail())
         .compose(ready -> fetch(current, source))
         .compose(fetched -> verify(current))
         .compose(verified -> save(current))
@@ -215,12 +227,38 @@ public final class Download {
   private Future<Void> keepOnlyTrustedBytes(Lease current) {
     boolean otherSize = partialSize >= 0 && partialSize != current.size();
     boolean tooLong = partial.length() > current.size();
-    boolean othersBytes = !mixSources && !Set.of(current.sourcePeerId()).containsAll(contributors);
+    boolean othersBytes = !partial.checksPieces() && !mixSources && !Set.of(current.sourcePeerId()).containsAll(contributors);
     partialSize = current.size();
+    if (otherSize) {
+      // A piece list is for one size: this source's needs a list of its own.
+      partial.forgetPieces();
+      listSource = null;
+    }
     if (otherSize || tooLong || othersBytes) {
       return discardPartial();
     }
     return Future.succeededFuture();
+  }
+
+  /**
+   * Asks the source for its piece list, once per source, until one gives a list that fits: from
+   * then on every piece is checked as it arrives (a wrong one costs that piece, not the file, and
+   * blames the source that sent it), and the bytes already held are kept up to the first piece
+   * that does not match. A file of one piece needs no list: its piece is the file.
+   */
+  private Future<Void> learnPieces(Lease current) {
+    if (partial.checksPieces() || PieceLayout.of(current.size()).count() <= 1 || !askedForPieces.add(current.sourcePeerId())) {
+      return Future.succeededFuture();
+    }
+    return SourceRequest.pieces(owner.vertx, owner.http, current.sourceAddress(), sha256, current.size())
+        .compose(list -> {
+          if (list.isEmpty()) {
+            return Future.succeededFuture();
+          }
+          listSource = current.sourcePeerId();
+          contributors.clear();
+          return partial.usePieces(list.get());
+        });
   }
 
   /** Brings the partial file up to the source's size from that source. */
@@ -273,6 +311,9 @@ public final class Download {
     if (partial.matches(sha256)) {
       return Future.succeededFuture();
     }
+    if (partial.checksPieces()) {
+      return wrongPieceList(current);
+    }
     boolean soleSender = Set.of(current.sourcePeerId()).containsAll(contributors);
     if (!soleSender) {
       mixSources = false;
@@ -280,6 +321,27 @@ public final class Download {
     return discardPartial().compose(discarded -> Future.failedFuture(soleSender
         ? new SourceFailure(FailureReason.CORRUPT, "its data did not match the SHA-256")
         : new SourceFailure(FailureReason.INCONCLUSIVE, "the data of several sources did not match the SHA-256")));
+  }
+
+  /**
+   * Every piece matched the list, yet the file does not match its SHA-256: the list lied. Its
+   * source is blamed and never asked again, everything it alone vouched for (every byte) goes,
+   * and the next source's list is asked for; from then on each source delivers the whole file.
+   */
+  private Future<Void> wrongPieceList(Lease current) {
+    String liar = listSource;
+    partial.forgetPieces();
+    listSource = null;
+    mixSources = false;
+    boolean fromThisSource = current.sourcePeerId().equals(liar);
+    if (!fromThisSource && liar != null) {
+      excluded.add(liar);
+      neverAgain.add(liar);
+      LOG.warn("the piece list {} gave for {} does not add up to its SHA-256", liar, name);
+    }
+    return discardPartial().compose(discarded -> Future.failedFuture(fromThisSource
+        ? new SourceFailure(FailureReason.CORRUPT, "its piece list did not add up to the SHA-256")
+        : new SourceFailure(FailureReason.INCONCLUSIVE, "another holder's piece list did not add up to the SHA-256")));
   }
 
   private Future<Void> save(Lease current) {
@@ -336,7 +398,8 @@ public final class Download {
     if (NEVER_AGAIN.contains(reason)) {
       neverAgain.add(source.peerId);
     }
-    Future<Void> cleanup = reason == FailureReason.OVERSIZED ? discardPartial() : Future.succeededFuture();
+    Future<Void> cleanup = reason != FailureReason.OVERSIZED ? Future.succeededFuture()
+        : partial.checksPieces() ? partial.dropUnverifiedTail() : discardPartial();
     cleanup.onComplete(done -> askForAnotherSource());
   }
 

@@ -1,17 +1,23 @@
 package shoal.peer.fetch;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import shoal.common.net.PeerAddress;
 import shoal.common.transfer.FailureReason;
+import shoal.peer.share.PieceHashes;
 
 /**
  * What a download asks one source for, and which answers it accepts. The request is exactly
@@ -19,6 +25,11 @@ import shoal.common.transfer.FailureReason;
  * must agree with the size the source declared before a byte of it is written.
  */
 final class SourceRequest {
+
+  /** About 1 024 hashes of 66 characters, with room to spare: a longer answer is not a piece list. */
+  private static final int MAX_PIECE_LIST_BYTES = 256 << 10;
+  /** A piece list is small: a holder that takes longer than this to send one is not waited for. */
+  private static final long PIECE_LIST_MILLIS = 5_000;
 
   private SourceRequest() {}
 
@@ -53,6 +64,48 @@ final class SourceRequest {
           }
           return Future.succeededFuture(options);
         });
+  }
+
+  /**
+   * The piece hashes {@code sourceAddress} lists for {@code sha256} of {@code size} bytes, when it
+   * lists any that fit: empty for a holder that does not serve them (an older peer, a plain web
+   * server) or answers something else, which is no fault of its own as long as its bytes are right.
+   */
+  static Future<Optional<PieceHashes>> pieces(Vertx vertx, HttpClient http, String sourceAddress, String sha256,
+      long size) {
+    return to(vertx, sourceAddress, sha256, 0)
+        .compose(options -> http.request(options.setURI(options.getURI() + "/pieces").setIdleTimeout(PIECE_LIST_MILLIS)))
+        .compose(request -> {
+          long deadline = vertx.setTimer(PIECE_LIST_MILLIS, late -> request.reset());
+          return request.send().compose(response -> response.statusCode() == 200
+                  ? boundedBody(request, response) : Future.failedFuture("HTTP " + response.statusCode()))
+              .onComplete(done -> vertx.cancelTimer(deadline));
+        })
+        .map(body -> {
+          JsonObject list = new JsonObject(body);
+          if (!sha256.equals(list.getString("sha256")) || !Long.valueOf(size).equals(list.getLong("size"))) {
+            return Optional.<PieceHashes>empty();
+          }
+          return Optional.of(PieceHashes.fromHex(size, list.getJsonArray("pieces").stream().map(String.class::cast).toList()));
+        })
+        .otherwise(Optional.empty());
+  }
+
+  /** The body, unless it grows past {@link #MAX_PIECE_LIST_BYTES}: then the request is broken off. */
+  private static Future<Buffer> boundedBody(HttpClientRequest request, HttpClientResponse response) {
+    Promise<Buffer> promise = Promise.promise();
+    Buffer body = Buffer.buffer();
+    response.handler(chunk -> {
+      if (body.length() + chunk.length() > MAX_PIECE_LIST_BYTES) {
+        request.reset();
+        promise.tryFail("the piece list is too long");
+      } else {
+        body.appendBuffer(chunk);
+      }
+    });
+    response.exceptionHandler(promise::tryFail);
+    response.endHandler(end -> promise.tryComplete(body));
+    return promise.future();
   }
 
   /**

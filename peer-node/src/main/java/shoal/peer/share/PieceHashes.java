@@ -1,6 +1,7 @@
 package shoal.peer.share;
 
 import java.util.AbstractList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -31,6 +32,31 @@ public final class PieceHashes {
       throw new IllegalArgumentException("a file of " + layout + " is not a single piece");
     }
     return new PieceHashes(layout, layout.count() == 0 ? new byte[0] : HexFormat.of().parseHex(sha256));
+  }
+
+  /**
+   * The pieces a holder lists for a file of {@code size} bytes, as 64-character hex strings;
+   * throws IllegalArgumentException when there are not exactly as many as the layout has, or one
+   * is not a SHA-256.
+   */
+  public static PieceHashes fromHex(long size, List<String> hex) {
+    PieceLayout layout = PieceLayout.of(size);
+    if (hex.size() != layout.count()) {
+      throw new IllegalArgumentException(hex.size() + " piece hashes for a file of " + layout.count() + " pieces");
+    }
+    byte[] digests = new byte[layout.count() * DIGEST_BYTES];
+    for (int piece = 0; piece < hex.size(); piece++) {
+      if (!Sha256.isValid(hex.get(piece))) {
+        throw new IllegalArgumentException("piece " + piece + " has no SHA-256");
+      }
+      System.arraycopy(HexFormat.of().parseHex(hex.get(piece)), 0, digests, piece * DIGEST_BYTES, DIGEST_BYTES);
+    }
+    return new PieceHashes(layout, digests);
+  }
+
+  /** Whether {@code digest} (32 bytes) is piece {@code piece}'s. */
+  public boolean matches(int piece, byte[] digest) {
+    return Arrays.equals(digests, piece * DIGEST_BYTES, (piece + 1) * DIGEST_BYTES, digest, 0, DIGEST_BYTES);
   }
 
   public PieceLayout layout() {
