@@ -21,7 +21,7 @@ import shoal.tracker.testing.TrackerApi.Peer;
 
 /** Seed scenario 1: connect to the tracker and report the files the node has. */
 @ExtendWith(VertxExtension.class)
-@Timeout(60)
+@Timeout(120)
 @DisplayName("Connect to the tracker and report files")
 class ConnectAndReportTest {
 

@@ -27,7 +27,7 @@ import shoal.tracker.testing.TrackerApi.Peer;
 
 /** Seed scenario 4: more than one peer has the requested file — the load-balancing algorithm. */
 @ExtendWith(VertxExtension.class)
-@Timeout(60)
+@Timeout(120)
 @DisplayName("More than one peer has the requested file")
 class LoadBalancingTest {
 

@@ -23,7 +23,7 @@ import shoal.tracker.testing.TrackerApi.Peer;
 
 /** Seed scenario 3: connecting to a node with the file — the transfer's life from start to outcome. */
 @ExtendWith(VertxExtension.class)
-@Timeout(60)
+@Timeout(120)
 @DisplayName("Connecting to a node with the file")
 class TransferOutcomeTest {
 

@@ -20,7 +20,7 @@ import shoal.tracker.testing.TrackerApi.Peer;
 
 /** The SockJS event-bus bridge, spoken over its raw WebSocket transport as the browser client does. */
 @ExtendWith(VertxExtension.class)
-@Timeout(60)
+@Timeout(120)
 @DisplayName("The event-bus bridge")
 class EventBridgeTest {
 

@@ -30,7 +30,7 @@ import shoal.tracker.testing.TrackerExtension;
 
 /** The catalogue forgets files nobody holds, and never one that is being reported at that moment. */
 @ExtendWith(VertxExtension.class)
-@Timeout(60)
+@Timeout(120)
 @DisplayName("Sweeping the file catalogue")
 class CatalogueSweeperTest {
 
