@@ -19,11 +19,16 @@ import shoal.tracker.db.DatabaseTimeouts;
  *     fed stay
  * @param dbTimeouts how long one registry statement may run, wait for a lock, or idle in a transaction
  * @param access the join key, the allowed web origins and the rate limits
+ * @param catalogueSweep how often catalogue entries nobody holds are removed; a minute but in
+ *     tests, which shorten it to watch the sweep on a running tracker
  */
 public record TrackerConfig(
     String host, int port, String dbUrl, Path dataDir, Duration heartbeat, Duration peerTtl,
     Duration idleTimeout, int maxConnections, Duration transferRetention, DatabaseTimeouts dbTimeouts,
-    AccessSettings access) {
+    AccessSettings access, Duration catalogueSweep) {
+
+  /** Finding unheld entries reads the whole catalogue against the holdings: not more often. */
+  public static final Duration DEFAULT_CATALOGUE_SWEEP = Duration.ofMinutes(1);
 
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
   /**
@@ -59,6 +64,18 @@ public record TrackerConfig(
     if (dbTimeouts == null || access == null) {
       throw new IllegalArgumentException("the database timeouts and the access settings are needed");
     }
+    if (catalogueSweep == null || catalogueSweep.isZero() || catalogueSweep.isNegative()) {
+      throw new IllegalArgumentException("the catalogue sweep interval must be longer than zero");
+    }
+  }
+
+  /** Every setting but the catalogue sweep, which keeps its default of a minute. */
+  public TrackerConfig(
+      String host, int port, String dbUrl, Path dataDir, Duration heartbeat, Duration peerTtl,
+      Duration idleTimeout, int maxConnections, Duration transferRetention, DatabaseTimeouts dbTimeouts,
+      AccessSettings access) {
+    this(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections, transferRetention, dbTimeouts,
+        access, DEFAULT_CATALOGUE_SWEEP);
   }
 
   /** An open tracker with the defaults for everything but where it listens, its database and its peers' pace. */
@@ -73,32 +90,37 @@ public record TrackerConfig(
 
   public TrackerConfig withDbUrl(String url) {
     return new TrackerConfig(host, port, url, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections,
-        transferRetention, dbTimeouts, access);
+        transferRetention, dbTimeouts, access, catalogueSweep);
   }
 
   public TrackerConfig withIdleTimeout(Duration timeout) {
     return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, timeout, maxConnections,
-        transferRetention, dbTimeouts, access);
+        transferRetention, dbTimeouts, access, catalogueSweep);
   }
 
   public TrackerConfig withMaxConnections(int max) {
     return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, max,
-        transferRetention, dbTimeouts, access);
+        transferRetention, dbTimeouts, access, catalogueSweep);
   }
 
   public TrackerConfig withTransferRetention(Duration retention) {
     return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections,
-        retention, dbTimeouts, access);
+        retention, dbTimeouts, access, catalogueSweep);
   }
 
   public TrackerConfig withDbTimeouts(DatabaseTimeouts timeouts) {
     return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections,
-        transferRetention, timeouts, access);
+        transferRetention, timeouts, access, catalogueSweep);
   }
 
   public TrackerConfig withAccess(AccessSettings settings) {
     return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections,
-        transferRetention, dbTimeouts, settings);
+        transferRetention, dbTimeouts, settings, catalogueSweep);
+  }
+
+  public TrackerConfig withCatalogueSweep(Duration interval) {
+    return new TrackerConfig(host, port, dbUrl, dataDir, heartbeat, peerTtl, idleTimeout, maxConnections,
+        transferRetention, dbTimeouts, access, interval);
   }
 
   public JsonObject toJson() {
@@ -113,7 +135,8 @@ public record TrackerConfig(
         .put("maxConnections", maxConnections)
         .put("transferRetentionMillis", transferRetention.toMillis())
         .put("dbTimeouts", dbTimeouts.toJson())
-        .put("access", access.toJson());
+        .put("access", access.toJson())
+        .put("catalogueSweepMillis", catalogueSweep.toMillis());
   }
 
   public static TrackerConfig fromJson(JsonObject json) {
@@ -128,6 +151,7 @@ public record TrackerConfig(
         json.getInteger("maxConnections", DEFAULT_MAX_CONNECTIONS),
         Duration.ofMillis(json.getLong("transferRetentionMillis", DEFAULT_TRANSFER_RETENTION.toMillis())),
         DatabaseTimeouts.fromJson(json.getJsonObject("dbTimeouts")),
-        AccessSettings.fromJson(json.getJsonObject("access")));
+        AccessSettings.fromJson(json.getJsonObject("access")),
+        Duration.ofMillis(json.getLong("catalogueSweepMillis", DEFAULT_CATALOGUE_SWEEP.toMillis())));
   }
 }

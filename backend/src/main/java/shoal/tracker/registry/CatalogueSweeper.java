@@ -19,8 +19,6 @@ import shoal.tracker.db.Transactions;
  */
 public final class CatalogueSweeper extends PeriodicSweep {
 
-  /** Finding unheld entries reads the whole catalogue against the holdings: not more often. */
-  static final Duration INTERVAL = Duration.ofMinutes(1);
   /** Entries removed per transaction. */
   static final int BATCH = 1_000;
 
@@ -33,7 +31,7 @@ public final class CatalogueSweeper extends PeriodicSweep {
   @Override
   Duration prepare(TrackerConfig config, Pool pool) {
     this.pool = pool;
-    return INTERVAL;
+    return config.catalogueSweep();
   }
 
   @Override

@@ -6,8 +6,10 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The rate limiter's arithmetic and its memory bound, on a clock the test moves. */
+@Timeout(60)
 @DisplayName("Token buckets per client address")
 class TokenBucketsTest {
 

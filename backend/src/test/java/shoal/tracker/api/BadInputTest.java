@@ -90,21 +90,26 @@ class BadInputTest {
   }
 
   @Test
-  @DisplayName("100 000 files in one registration are refused whole: nothing is half-written")
+  @DisplayName("10 001 files in one registration are refused whole with 400, saying to send the rest separately")
   void tooManyFilesAreRefusedWhole() {
+    // Small entries, so the body stays far below the 4 MiB limit and only the file cap can refuse it.
     JsonArray files = new JsonArray();
-    for (int i = 0; i < 100_000; i++) {
+    for (int i = 0; i <= 10_000; i++) {
       files.add(file(sha("many-" + i), "f" + i, i + 1));
     }
+    Buffer body = Buffer.buffer(new JsonObject().put("name", "hoarder").put("address", "http://127.0.0.1:7009")
+        .put("files", files).encode());
+    assertThat(body.length()).as("body bytes").isLessThan(4 * 1024 * 1024);
     int peersBefore = peerCount();
 
-    HttpResponse<Buffer> response = api.post("/api/v1/peers", null,
-        new JsonObject().put("name", "hoarder").put("address", "http://127.0.0.1:7009").put("files", files));
+    HttpResponse<Buffer> response = api.post("/api/v1/peers", null, body);
 
-    assertThat(response.statusCode()).isIn(400, 413);
-    assertThat(response.bodyAsJsonObject().getString("error")).isIn("invalid_request", "payload_too_large");
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(400);
+    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("invalid_request");
+    assertThat(response.bodyAsJsonObject().getString("message")).contains("10000", "10001", "POST /api/v1/peers/{peerId}/files");
     assertThat(peerCount()).isEqualTo(peersBefore);
-    assertThat(api.get("/api/v1/files?q=f9999").bodyAsJsonArray()).isEmpty();
+    assertThat(api.get("/api/v1/files/" + sha("many-0")).statusCode()).isEqualTo(404);
+    assertThat(api.get("/api/v1/files/" + sha("many-10000")).statusCode()).isEqualTo(404);
   }
 
   @Test
@@ -134,6 +139,25 @@ class BadInputTest {
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(api.get("/api/v1/peers/" + keeper.peerId()).bodyAsJsonObject().getJsonArray("files")
         .getJsonObject(0).getString("sha256")).isEqualTo(sha("kept"));
+  }
+
+  @Test
+  @DisplayName("a bad part in an addition adds nothing: the good files beside it stay unknown and the list is as it was")
+  void badAdditionChangesNothing() {
+    Peer adder = api.register("adder", List.of(file(sha("adder-kept"), "adder-kept.txt", 1)));
+    String good = sha("adder-good");
+
+    // The good file comes first, so a tracker that stored files one by one would keep it.
+    HttpResponse<Buffer> response = api.post("/api/v1/peers/" + adder.peerId() + "/files", adder.token(),
+        new JsonObject().put("files", new JsonArray().add(file(good, "adder-good.txt", 2)).add(file(sha("adder-bad"), "x", -5))));
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("invalid_request");
+    assertThat(response.bodyAsJsonObject().getString("message")).startsWith("files[1] (sha256 " + sha("adder-bad") + ")");
+    assertThat(api.get("/api/v1/peers/" + adder.peerId()).bodyAsJsonObject().getJsonArray("files").stream()
+        .map(f -> ((JsonObject) f).getString("sha256"))).containsExactly(sha("adder-kept"));
+    assertThat(api.get("/api/v1/files/" + good).statusCode()).isEqualTo(404);
+    assertThat(api.get("/api/v1/files?q=adder-good").bodyAsJsonArray()).isEmpty();
   }
 
   @Test

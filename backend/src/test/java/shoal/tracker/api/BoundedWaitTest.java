@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -106,7 +107,7 @@ class BoundedWaitTest {
       HttpResponse<Buffer> added = api.post("/api/v1/peers/" + peer.peerId() + "/files", peer.token(),
           new JsonObject().put("files", new JsonArray().add(file(sha("late"), "late.txt", 3))));
       Duration took = Duration.ofNanos(System.nanoTime() - started);
-      released.join();
+      released.get(10, TimeUnit.SECONDS);
 
       assertThat(added.statusCode()).as(added.bodyAsString()).isEqualTo(200);
       assertThat(took).as("waited out the first lock timeout").isGreaterThan(LOCK_TIMEOUT);
@@ -150,7 +151,7 @@ class BoundedWaitTest {
   }
 
   private static String show(Pool pool, String setting) {
-    Row row = pool.query("SHOW " + setting).execute().await().iterator().next();
+    Row row = TrackerApi.await(pool.query("SHOW " + setting).execute()).iterator().next();
     return row.getString(0);
   }
 }

@@ -21,7 +21,7 @@ import shoal.tracker.testing.TrackerApi.Peer;
 
 /** Seed scenario 1: connect to the tracker and report the files the node has. */
 @ExtendWith(VertxExtension.class)
-@Timeout(60)
+@Timeout(120)
 @DisplayName("Connect to the tracker and report files")
 class ConnectAndReportTest {
 
@@ -71,6 +71,34 @@ class ConnectAndReportTest {
   }
 
   @Test
+  @DisplayName("the first reported name is the file's name in search and lookup; each holder keeps its own for its copy")
+  void firstNameWinsEachHolderKeepsItsOwn() {
+    String report = sha("quarterly-report");
+    Peer first = api.register("names-first", List.of(file(report, "Q3 report.pdf", 2_048)));
+    Peer second = api.register("names-second", List.of(file(report, "q3-final-v2.pdf", 2_048)));
+    // The first holder renames its copy afterwards: the file's name stays the one first reported.
+    assertThat(api.put("/api/v1/peers/" + first.peerId() + "/files", first.token(),
+        new JsonObject().put("files", new JsonArray().add(file(report, "Q3 report (old).pdf", 2_048)))).statusCode()).isEqualTo(200);
+    Peer downloader = api.register("names-downloader", List.of());
+
+    assertThat(api.get("/api/v1/files?q=q3%20report").bodyAsJsonArray().stream().map(f -> ((JsonObject) f).getString("name")))
+        .containsExactly("Q3 report.pdf");
+    assertThat(api.get("/api/v1/files?q=final-v2").bodyAsJsonArray()).as("search matches the file's name only").isEmpty();
+    assertThat(api.get("/api/v1/files?q=%28old%29").bodyAsJsonArray()).isEmpty();
+    assertThat(api.get("/api/v1/files/" + report).bodyAsJsonObject().getString("name")).isEqualTo("Q3 report.pdf");
+
+    assertThat(fileNamesOf(first)).containsExactly("Q3 report (old).pdf");
+    assertThat(fileNamesOf(second)).containsExactly("q3-final-v2.pdf");
+    // A lease carries the name its source has for the file.
+    JsonObject fromSecond = api.post("/api/v1/transfers", downloader.token(),
+        new JsonObject().put("sha256", report).put("exclude", new JsonArray().add(first.peerId()))).bodyAsJsonObject();
+    JsonObject fromFirst = api.post("/api/v1/transfers", downloader.token(),
+        new JsonObject().put("sha256", report).put("exclude", new JsonArray().add(second.peerId()))).bodyAsJsonObject();
+    assertThat(fromSecond.getString("name")).isEqualTo("q3-final-v2.pdf");
+    assertThat(fromFirst.getString("name")).isEqualTo("Q3 report (old).pdf");
+  }
+
+  @Test
   @DisplayName("a peer replaces its list with PUT and adds to it with POST")
   void peerReplacesAndAddsFiles() {
     Peer carol = api.register("carol", List.of(file(sha("old-1"), "old-1.bin", 1), file(sha("old-2"), "old-2.bin", 2)));
@@ -98,5 +126,10 @@ class ConnectAndReportTest {
         .map(f -> ((JsonObject) f).getString("name"))).containsExactly("page_c.log");
     assertThat(api.get("/api/v1/files?q=%25").bodyAsJsonArray()).isEmpty();
     assertThat(dave.peerId()).isNotBlank();
+  }
+
+  private List<String> fileNamesOf(Peer peer) {
+    return api.get("/api/v1/peers/" + peer.peerId()).bodyAsJsonObject().getJsonArray("files").stream()
+        .map(f -> ((JsonObject) f).getString("name")).toList();
   }
 }

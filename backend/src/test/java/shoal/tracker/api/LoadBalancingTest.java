@@ -27,7 +27,7 @@ import shoal.tracker.testing.TrackerApi.Peer;
 
 /** Seed scenario 4: more than one peer has the requested file — the load-balancing algorithm. */
 @ExtendWith(VertxExtension.class)
-@Timeout(60)
+@Timeout(120)
 @DisplayName("More than one peer has the requested file")
 class LoadBalancingTest {
 
@@ -85,24 +85,22 @@ class LoadBalancingTest {
   @DisplayName("among equally loaded holders, the one chosen fewest times wins, then the one chosen longest ago")
   void tiesGoToTheLeastChosenThenTheLongestAgo() {
     String album = sha("album");
-    List<Peer> holders = List.of(
-        api.register("tie-x", List.of(file(album, "album.flac", 300_000))),
-        api.register("tie-y", List.of(file(album, "album.flac", 300_000))),
-        api.register("tie-z", List.of(file(album, "album.flac", 300_000))));
+    Peer x = api.register("tie-x", List.of(file(album, "album.flac", 300_000)));
+    Peer y = api.register("tie-y", List.of(file(album, "album.flac", 300_000)));
     Peer downloader = api.register("tie-downloader", List.of());
 
-    // Each transfer completes at once, so every holder is idle when the next request comes.
-    List<String> order = new ArrayList<>();
-    for (int i = 0; i < 6; i++) {
-      HttpResponse<Buffer> lease = api.startTransfer(downloader, album);
-      order.add(lease.bodyAsJsonObject().getJsonObject("source").getString("peerId"));
-      complete(downloader, lease.bodyAsJsonObject().getString("transferId"));
-      // The downloader is now a holder too; leave it out of the comparison.
-      api.put("/api/v1/peers/" + downloader.peerId() + "/files", downloader.token(), new JsonObject().put("files", List.of()));
-    }
+    // Each transfer fails at once, so every holder is idle when the next request comes and the
+    // downloader never becomes a holder. `exclude` steers the first choices: x twice, then y once.
+    assertThat(chosenAndReleased(downloader, album, List.of(y))).isEqualTo(x.peerId());
+    assertThat(chosenAndReleased(downloader, album, List.of(y))).isEqualTo(x.peerId());
+    assertThat(chosenAndReleased(downloader, album, List.of(x))).isEqualTo(y.peerId());
 
-    assertThat(order.subList(0, 3)).containsExactlyInAnyOrderElementsOf(holders.stream().map(Peer::peerId).toList());
-    assertThat(order.subList(3, 6)).containsExactlyElementsOf(order.subList(0, 3));
+    // x was chosen more often (2 against 1) but longer ago: the fewest-chosen rule picks y, where
+    // "longest ago" or round-robin would pick x.
+    assertThat(chosenAndReleased(downloader, album, List.of())).as("fewest chosen").isEqualTo(y.peerId());
+    // Both have been chosen twice now; x longer ago.
+    assertThat(chosenAndReleased(downloader, album, List.of())).as("chosen longest ago").isEqualTo(x.peerId());
+    assertThat(chosenAndReleased(downloader, album, List.of())).as("fewest chosen").isEqualTo(y.peerId());
   }
 
   @Test
@@ -143,10 +141,13 @@ class LoadBalancingTest {
     }
     TrackerApi.await(Future.join(outcomes));
 
+    // Every file has holders besides any downloader, so each start is 201, and each completion,
+    // made once, 200.
     assertThat(outcomes).allSatisfy(outcome -> {
       assertThat(outcome.succeeded()).isTrue();
-      assertThat(outcome.result().statusCode()).as(outcome.result().bodyAsString()).isIn(200, 201, 404);
+      assertThat(outcome.result().statusCode()).as(outcome.result().bodyAsString()).isIn(200, 201);
     });
+    assertThat(outcomes).filteredOn(outcome -> outcome.result().statusCode() == 201).hasSize(4 * 40);
   }
 
   @Test
@@ -171,11 +172,15 @@ class LoadBalancingTest {
     // Every way a transfer ends, at once and through both trackers: completed, failed, completed
     // twice, completed and failed together, and abandoned when its downloader leaves (half of that
     // downloader's transfers are failing meanwhile). Transfers with i % 6 == 5 stay active.
-    List<Future<HttpResponse<Buffer>>> ends = new ArrayList<>();
+    List<List<Future<HttpResponse<Buffer>>>> endsByWay = new ArrayList<>();
+    for (int way = 0; way < 6; way++) {
+      endsByWay.add(new ArrayList<>());
+    }
     for (int i = 0; i < starts.size(); i++) {
       assertThat(starts.get(i).result().statusCode()).isEqualTo(201);
       Peer downloader = downloaders.get(i % downloaders.size());
       String transfer = "/api/v1/transfers/" + starts.get(i).result().bodyAsJsonObject().getString("transferId");
+      List<Future<HttpResponse<Buffer>>> ends = endsByWay.get(i % 6);
       switch (i % 6) {
         case 0 -> ends.add(api.sendAsync(HttpMethod.POST, transfer + "/complete", downloader.token(), null));
         case 1 -> ends.add(twinApi.sendAsync(HttpMethod.POST, transfer + "/fail", downloader.token(),
@@ -199,10 +204,32 @@ class LoadBalancingTest {
       }
     }
     Peer leaving = downloaders.get(4);
-    ends.add(twinApi.sendAsync(HttpMethod.DELETE, "/api/v1/peers/" + leaving.peerId(), leaving.token(), null));
-    TrackerApi.await(Future.join(ends));
-    assertThat(ends).allSatisfy(end -> assertThat(end.result().statusCode()).as(end.result().bodyAsString())
-        .isIn(200, 204, 404, 409));
+    Future<HttpResponse<Buffer>> left = twinApi.sendAsync(HttpMethod.DELETE, "/api/v1/peers/" + leaving.peerId(), leaving.token(), null);
+    List<Future<HttpResponse<Buffer>>> all = new ArrayList<>(List.of(left));
+    endsByWay.forEach(all::addAll);
+    TrackerApi.await(Future.join(all));
+
+    // What the README promises for each: an end is 200, and so is its repetition; of a complete
+    // and a fail racing, the first wins with 200 and the other is 409 transfer_finished. A fail
+    // racing its downloader's departure is 200, or 404 unknown_peer once the downloader is gone.
+    assertThat(left.result().statusCode()).isEqualTo(204);
+    for (int way : new int[] {0, 1, 2}) {
+      assertThat(endsByWay.get(way)).as("way " + way).allSatisfy(end ->
+          assertThat(end.result().statusCode()).as(end.result().bodyAsString()).isEqualTo(200));
+    }
+    assertThat(endsByWay.get(2)).as("transfers completed twice").hasSize(12);
+    for (int pair = 0; pair < endsByWay.get(3).size(); pair += 2) {
+      List<HttpResponse<Buffer>> race = List.of(endsByWay.get(3).get(pair).result(), endsByWay.get(3).get(pair + 1).result());
+      assertThat(race).extracting(HttpResponse::statusCode).as("complete and fail of one transfer").containsExactlyInAnyOrder(200, 409);
+      assertThat(race).filteredOn(r -> r.statusCode() == 409)
+          .allSatisfy(r -> assertThat(r.bodyAsJsonObject().getString("error")).isEqualTo("transfer_finished"));
+    }
+    assertThat(endsByWay.get(4)).allSatisfy(end -> {
+      assertThat(end.result().statusCode()).as(end.result().bodyAsString()).isIn(200, 404);
+      if (end.result().statusCode() == 404) {
+        assertThat(end.result().bodyAsJsonObject().getString("error")).isEqualTo("unknown_peer");
+      }
+    });
 
     Map<String, Long> unfinished = api.get("/api/v1/transfers?state=active&limit=1000").bodyAsJsonArray().stream()
         .map(JsonObject.class::cast)
@@ -217,6 +244,17 @@ class LoadBalancingTest {
   private Map<String, Long> activeUploads() {
     return api.get("/api/v1/peers").bodyAsJsonArray().stream().map(JsonObject.class::cast)
         .collect(Collectors.toMap(p -> p.getString("name"), p -> p.getLong("activeUploads")));
+  }
+
+  /** Starts a transfer excluding {@code excluded}, fails it at once (no load left, no new holder), returns its source. */
+  private String chosenAndReleased(Peer downloader, String sha256, List<Peer> excluded) {
+    HttpResponse<Buffer> lease = api.post("/api/v1/transfers", downloader.token(), new JsonObject()
+        .put("sha256", sha256).put("exclude", excluded.stream().map(Peer::peerId).toList()));
+    assertThat(lease.statusCode()).as(lease.bodyAsString()).isEqualTo(201);
+    HttpResponse<Buffer> failed = api.post("/api/v1/transfers/" + lease.bodyAsJsonObject().getString("transferId") + "/fail",
+        downloader.token(), new JsonObject().put("reason", "cancelled"));
+    assertThat(failed.statusCode()).as(failed.bodyAsString()).isEqualTo(200);
+    return lease.bodyAsJsonObject().getJsonObject("source").getString("peerId");
   }
 
   private String sourceOfNewTransfer(Peer downloader, String sha256, List<Peer> excluded) {

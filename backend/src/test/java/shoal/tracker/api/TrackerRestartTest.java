@@ -193,7 +193,7 @@ class TrackerRestartTest {
   }
 
   private static String show(Pool pool, String setting) {
-    return pool.query("SHOW " + setting).execute().await().iterator().next().getString(0);
+    return TrackerApi.await(pool.query("SHOW " + setting).execute()).iterator().next().getString(0);
   }
 
   private static int freePort() throws IOException {

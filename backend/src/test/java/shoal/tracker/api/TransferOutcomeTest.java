@@ -23,7 +23,7 @@ import shoal.tracker.testing.TrackerApi.Peer;
 
 /** Seed scenario 3: connecting to a node with the file — the transfer's life from start to outcome. */
 @ExtendWith(VertxExtension.class)
-@Timeout(60)
+@Timeout(120)
 @DisplayName("Connecting to a node with the file")
 class TransferOutcomeTest {
 
@@ -66,7 +66,8 @@ class TransferOutcomeTest {
     assertThat(activeTransfer(transferId)).isNull();
     JsonObject stats = api.get("/api/v1/stats").bodyAsJsonObject();
     assertThat(stats.getLong("completedTransfers")).isEqualTo(1);
-    assertThat(stats.getLong("bytesTransferred")).isGreaterThanOrEqualTo(5_000);
+    // The 2 500 bytes of progress are part of the 5 000 the completion counts, not added to them.
+    assertThat(stats.getLong("bytesTransferred")).isEqualTo(5_000);
     JsonObject sourceNow = api.get("/api/v1/peers/" + source.peerId()).bodyAsJsonObject();
     assertThat(sourceNow.getLong("servedTotal")).isEqualTo(5_000);
   }

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebElement;
 import shoal.tracker.Tracker;
 import shoal.tracker.TrackerConfig;
 import shoal.tracker.testing.HeadlessChromium;
@@ -105,6 +107,85 @@ class DashboardBrowserTest {
   }
 
   @Test
+  @DisplayName("typing in the file search shows only the files whose name matches, and says so when none does")
+  void fileSearchFiltersTheFileList() {
+    api.register("library", List.of(file(sha("alpha"), "alpha-report.pdf", 10), file(sha("beta"), "beta-notes.txt", 20),
+        file(sha("gamma"), "gamma-REPORT.csv", 30)));
+    browser.waitFor(LIVE, d -> fileRows().size() == 3);
+    WebElement query = browser.driver().findElement(By.id("file-query"));
+    WebElement none = browser.driver().findElement(By.id("files-empty"));
+    assertThat(none.isDisplayed()).isFalse();
+
+    query.sendKeys("report");
+    browser.waitFor(LIVE, d -> fileRows().equals(List.of("alpha-report.pdf", "gamma-REPORT.csv")));
+    assertThat(none.isDisplayed()).isFalse();
+
+    query.sendKeys("-nothing-like-it");
+    browser.waitFor(LIVE, d -> fileRows().isEmpty() && none.isDisplayed());
+
+    query.clear();
+    query.sendKeys("notes");
+    browser.waitFor(LIVE, d -> fileRows().equals(List.of("beta-notes.txt")) && !none.isDisplayed());
+    assertThat(browser.consoleErrors()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("while a transfer moves, its row shows a rate and an ETA that shrinks, and the rate chart draws it; both rest when it ends")
+  void rateAndEtaFollowProgress() throws InterruptedException {
+    long size = 20L * 1024 * 1024;
+    String video = sha("lecture-video");
+    api.register("rate-source", List.of(file(video, "lecture.mp4", size)));
+    Peer viewer = api.register("rate-viewer", List.of());
+    String transferId = api.startTransfer(viewer, video).bodyAsJsonObject().getString("transferId");
+    String row = "tr[data-transfer-id='" + transferId + "']";
+    browser.waitFor(LIVE, d -> browser.text(row).contains("rate-source → rate-viewer"));
+    WebElement chart = browser.driver().findElement(By.cssSelector("#rate-chart canvas"));
+    assertThat(chart.isDisplayed()).isTrue();
+    assertThat(browser.text(row + " td:nth-child(5)")).as("ETA before any progress").isEqualTo("—");
+    assertThat(browser.text("#rate-now")).as("the chart's current rate while nothing moves").isEmpty();
+    double idlePeak = chartPeak();
+
+    // A steady 2 MiB/s: 512 KiB every quarter second, up to 19.5 MiB of 20. The page measures the
+    // rate from when progress events arrive, and those come in bursts on a busy machine, so each
+    // reading is a sample: what must hold is that the ETA read long while most bytes were left and
+    // short near the end, and that the rate showed while bytes moved.
+    long step = 512 * 1024;
+    long mostEtaEarly = -1;
+    long leastEtaLate = Long.MAX_VALUE;
+    boolean rateShown = false;
+    boolean chartRateShown = false;
+    for (long sent = step; sent < size; sent += step) {
+      progress(viewer, transferId, sent);
+      Thread.sleep(250);
+      rateShown |= browser.text(row + " td:nth-child(4)").matches("\\d+(\\.\\d)? (KiB|MiB)/s");
+      chartRateShown |= browser.text("#rate-now").matches("now \\d+(\\.\\d)? (KiB|MiB)/s");
+      Long eta = seconds(browser.text(row + " td:nth-child(5)"));
+      if (eta != null && sent <= 6L * 1024 * 1024) {
+        mostEtaEarly = Math.max(mostEtaEarly, eta);
+      }
+      if (eta != null && sent >= 18L * 1024 * 1024) {
+        leastEtaLate = Math.min(leastEtaLate, eta);
+      }
+    }
+    assertThat(rateShown).as("the row's rate while bytes moved").isTrue();
+    assertThat(chartRateShown).as("the chart's current rate while bytes moved").isTrue();
+    // 14 MiB or more left at 2 MiB/s is 7 s or more; 2 MiB or less is a second.
+    assertThat(mostEtaEarly).as("longest ETA read while 14 MiB or more were left").isGreaterThanOrEqualTo(5);
+    assertThat(leastEtaLate).as("shortest ETA read while 2 MiB or less were left").isLessThanOrEqualTo(2);
+    browser.waitFor(LIVE, d -> chartPeak() > idlePeak + 0.3);
+
+    api.post("/api/v1/transfers/" + transferId + "/complete", viewer.token(), null);
+    browser.waitFor(LIVE, d -> browser.text(row).contains("completed")
+        && browser.text(row + " td:nth-child(4)").equals("—") && browser.text(row + " td:nth-child(5)").equals("—"));
+    // Nothing moves any more: within a couple of ticks the current rate is gone from the heading.
+    browser.waitFor(Duration.ofSeconds(3), d -> browser.text("#rate-now").isEmpty());
+    // The finished row leaves after a few seconds, and the table says nothing is moving.
+    WebElement nothingMoving = browser.driver().findElement(By.id("transfers-empty"));
+    browser.waitFor(Duration.ofSeconds(10), d -> browser.findAll(row).isEmpty() && nothingMoving.isDisplayed());
+    assertThat(browser.consoleErrors()).isEmpty();
+  }
+
+  @Test
   @DisplayName("after the tracker restarts, the open page recovers by itself and shows the current peers")
   void recoversAfterTrackerRestart() {
     api.register("before-restart", List.of());
@@ -181,6 +262,62 @@ class DashboardBrowserTest {
     Object reads = ((JavascriptExecutor) browser.driver()).executeScript(
         "return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/v1/stats')).length");
     return ((Number) reads).longValue();
+  }
+
+  /** The names in the file table, in the order shown. */
+  private List<String> fileRows() {
+    return texts("#files tr td:first-child");
+  }
+
+  /**
+   * How high the rate line reaches on the chart, as a share of the canvas's height: the topmost
+   * pixel drawn in the line's colour (#0b6bcb, opaque, so not the pale fill under it). A flat
+   * line at zero sits low, above the time axis; a burst of bytes lifts it near the top.
+   */
+  private double chartPeak() {
+    Object peak = ((JavascriptExecutor) browser.driver()).executeScript("""
+        const canvas = document.querySelector('#rate-chart canvas');
+        const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        for (let y = 0; y < canvas.height; y++) {
+          for (let x = 0; x < canvas.width; x++) {
+            const i = (y * canvas.width + x) * 4;
+            if (pixels[i] < 60 && pixels[i + 1] > 80 && pixels[i + 1] < 140 && pixels[i + 2] > 170 && pixels[i + 3] > 150) {
+              return (canvas.height - y) / canvas.height;
+            }
+          }
+        }
+        return 0;
+        """);
+    return ((Number) peak).doubleValue();
+  }
+
+  /** The text of each element matching, read in one script so that re-rendering cannot interrupt it. */
+  private List<String> texts(String cssSelector) {
+    @SuppressWarnings("unchecked")
+    List<String> texts = (List<String>) ((JavascriptExecutor) browser.driver()).executeScript(
+        "return [...document.querySelectorAll(arguments[0])].map(e => e.innerText);", cssSelector);
+    return texts;
+  }
+
+  private void progress(Peer downloader, String transferId, long bytes) {
+    assertThat(api.post("/api/v1/transfers/" + transferId + "/progress", downloader.token(),
+        new JsonObject().put("bytes", bytes)).statusCode()).isEqualTo(200);
+  }
+
+  /** {@code text} when it matches {@code regex} whole, else null (so a wait goes on). */
+  private static String matching(String text, String regex) {
+    return text.matches(regex) ? text : null;
+  }
+
+  /** An ETA shown as "N s" or "N min", in seconds; null for anything else. */
+  private static Long seconds(String eta) {
+    if (eta.matches("\\d+ s")) {
+      return Long.parseLong(eta.substring(0, eta.length() - 2));
+    }
+    if (eta.matches("\\d+ min")) {
+      return 60 * Long.parseLong(eta.substring(0, eta.length() - 4));
+    }
+    return null;
   }
 
   private String progressOf(String barSelector) {

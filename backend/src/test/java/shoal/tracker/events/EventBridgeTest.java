@@ -5,26 +5,22 @@ import static shoal.tracker.testing.TrackerApi.file;
 import static shoal.tracker.testing.TrackerApi.sha;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import shoal.tracker.testing.BridgeSocket;
 import shoal.tracker.testing.TrackerExtension;
 import shoal.tracker.testing.TrackerApi;
 import shoal.tracker.testing.TrackerApi.Peer;
 
 /** The SockJS event-bus bridge, spoken over its raw WebSocket transport as the browser client does. */
 @ExtendWith(VertxExtension.class)
-@Timeout(60)
+@Timeout(120)
 @DisplayName("The event-bus bridge")
 class EventBridgeTest {
 
@@ -65,62 +61,6 @@ class EventBridgeTest {
         assertThat(frame.getString("type")).isEqualTo("err");
         assertThat(frame.getString("body")).isEqualTo("access_denied");
       });
-    }
-  }
-
-  /**
-   * A raw client of the bridge's WebSocket transport, frames in a queue. It holds on to its
-   * {@link WebSocketClient}: Vert.x closes a client, and with it every socket it opened, once the
-   * garbage collector finds the client unreferenced.
-   */
-  private record BridgeSocket(WebSocketClient client, WebSocket socket, LinkedBlockingQueue<JsonObject> frames)
-      implements AutoCloseable {
-
-    static BridgeSocket open(Vertx vertx, int port) {
-      LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
-      WebSocketClient client = vertx.createWebSocketClient();
-      WebSocket socket = TrackerApi.await(client.connect(new WebSocketConnectOptions()
-          .setHost("127.0.0.1").setPort(port).setURI("/eventbus/websocket")));
-      socket.handler(frame -> frames.add(frame.toJsonObject()));
-      return new BridgeSocket(client, socket, frames);
-    }
-
-    @Override
-    public void close() {
-      TrackerApi.await(client.close());
-    }
-
-    /**
-     * Registers for {@code address} and returns once the bridge has taken the registration: the
-     * bridge handles a socket's frames in order and does not acknowledge a registration, so a
-     * frame it answers (a refused send) marks the point after which no event can be missed.
-     */
-    void listenTo(String address) throws InterruptedException {
-      send(new JsonObject().put("type", "register").put("address", address));
-      send(new JsonObject().put("type", "send").put("address", address).put("body", new JsonObject()));
-      assertThat(next().getString("body")).isEqualTo("access_denied");
-    }
-
-    void send(JsonObject frame) {
-      TrackerApi.await(socket.writeTextMessage(frame.encode()));
-    }
-
-    JsonObject next() throws InterruptedException {
-      JsonObject frame = frames.poll(5, TimeUnit.SECONDS);
-      assertThat(frame).as("a frame within 5 s").isNotNull();
-      return frame;
-    }
-
-    /** The body of the next delivered event of {@code type}, skipping others, within 5 s. */
-    JsonObject nextEvent(String type) throws InterruptedException {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (System.nanoTime() < deadline) {
-        JsonObject frame = frames.poll(100, TimeUnit.MILLISECONDS);
-        if (frame != null && "rec".equals(frame.getString("type")) && type.equals(frame.getJsonObject("body").getString("type"))) {
-          return frame.getJsonObject("body");
-        }
-      }
-      throw new AssertionError("no " + type + " event within 5 s");
     }
   }
 }

@@ -7,10 +7,12 @@ import static shoal.tracker.testing.TrackerApi.sha;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
 import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -28,12 +30,18 @@ import shoal.tracker.testing.TrackerExtension;
 
 /** The catalogue forgets files nobody holds, and never one that is being reported at that moment. */
 @ExtendWith(VertxExtension.class)
-@Timeout(60)
+@Timeout(120)
 @DisplayName("Sweeping the file catalogue")
 class CatalogueSweeperTest {
 
   @RegisterExtension
   static final TrackerExtension tracker = new TrackerExtension();
+
+  /** A tracker whose scheduled sweep runs every half second instead of every minute. */
+  private static final Duration SWEEP = Duration.ofMillis(500);
+
+  @RegisterExtension
+  static final TrackerExtension sweeping = TrackerExtension.tuned(config -> config.withCatalogueSweep(SWEEP));
 
   private TrackerApi api;
   private Pool pool;
@@ -92,6 +100,37 @@ class CatalogueSweeperTest {
     assertThat(holdersOf(returning)).containsExactly(second.peerId());
   }
 
+  @Test
+  @DisplayName("on a running tracker, a file nobody holds leaves the catalogue by itself, and the next holder's name is the one found")
+  void theScheduledSweepForgetsUnheldFiles(Vertx vertx) throws InterruptedException {
+    TrackerApi sweepingApi = sweeping.api(vertx);
+    // A pool of its own: RegistryPool's is shared per Vert.x instance, and this test's already
+    // holds the other tracker's.
+    Pool sweepingDb = PgBuilder.pool().connectingTo(DatabaseUrl.parse(sweeping.tracker().config().dbUrl()).connectOptions())
+        .using(vertx).build();
+    try {
+      String artefact = sha("build-artefact");
+      Peer builder = sweepingApi.register("builder", List.of(file(artefact, "build-41.tar", 70)));
+      assertThat(catalogued(sweepingDb, artefact)).as("catalogued while held").isTrue();
+      assertThat(sweepingApi.delete("/api/v1/peers/" + builder.peerId(), builder.token()).statusCode()).isEqualTo(204);
+
+      // Nobody calls the sweep here: only the tracker's own timer can remove the entry.
+      long deadline = System.nanoTime() + SWEEP.multipliedBy(10).toNanos();
+      while (catalogued(sweepingDb, artefact)) {
+        assertThat(System.nanoTime()).as("the entry is swept within ten intervals").isLessThan(deadline);
+        Thread.sleep(50);
+      }
+
+      // Forgotten, the file takes the name of whoever reports it next: the old first name is gone.
+      sweepingApi.register("rebuilder", List.of(file(artefact, "build-42.tar", 70)));
+      assertThat(sweepingApi.get("/api/v1/files/" + artefact).bodyAsJsonObject().getString("name")).isEqualTo("build-42.tar");
+      assertThat(sweepingApi.get("/api/v1/files?q=build-4").bodyAsJsonArray().stream()
+          .map(f -> ((JsonObject) f).getString("name"))).containsExactly("build-42.tar");
+    } finally {
+      TrackerApi.await(sweepingDb.close());
+    }
+  }
+
   private List<String> holdersOf(String sha256) {
     JsonObject file = api.get("/api/v1/files/" + sha256).bodyAsJsonObject();
     assertThat(file.containsKey("holders")).as(file.encode()).isTrue();
@@ -99,6 +138,10 @@ class CatalogueSweeperTest {
   }
 
   private boolean catalogued(String sha256) {
+    return catalogued(pool, sha256);
+  }
+
+  private static boolean catalogued(Pool pool, String sha256) {
     return TrackerApi.await(pool.preparedQuery("SELECT 1 FROM files WHERE sha256 = $1").execute(Tuple.of(sha256))).size() == 1;
   }
 }

@@ -45,7 +45,12 @@ public final class TrackerExtension implements BeforeAllCallback, AfterAllCallba
 
   /** Two tracker processes on one database, as when scaling out: {@link #tracker()} and {@link #twin()}. */
   public static TrackerExtension withTwin() {
-    return new TrackerExtension(Duration.ofSeconds(10), Duration.ofSeconds(30), true);
+    return withTwin(Duration.ofSeconds(10), Duration.ofSeconds(30));
+  }
+
+  /** Two tracker processes on one database, telling peers {@code heartbeat} and {@code peerTtl}. */
+  public static TrackerExtension withTwin(Duration heartbeat, Duration peerTtl) {
+    return new TrackerExtension(heartbeat, peerTtl, true);
   }
 
   @Override
