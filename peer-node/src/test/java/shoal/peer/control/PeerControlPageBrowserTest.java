@@ -117,10 +117,21 @@ class PeerControlPageBrowserTest {
         && browser.text(row + " td:nth-child(4)").matches("\\d+ (s|min)"));
     assertThat(browser.text(row + " td:nth-child(5)")).as("the source, by the start of its peer id")
         .startsWith(holder.peerId().substring(0, 8));
-    WebElement cancel = browser.driver().findElement(By.cssSelector(row + " button[aria-label='Cancel long-lecture.mp4']"));
-    assertThat(cancel.isDisplayed()).isTrue();
 
-    cancel.click();
+    // The row is drawn anew with each progress event, so the button is found and clicked in one step,
+    // again if it was replaced in between.
+    browser.waitFor(Duration.ofSeconds(5), d -> {
+      try {
+        WebElement cancel = d.findElement(By.cssSelector(row + " button[aria-label='Cancel long-lecture.mp4']"));
+        if (!cancel.isDisplayed()) {
+          return false;
+        }
+        cancel.click();
+        return true;
+      } catch (StaleElementReferenceException e) {
+        return false;
+      }
+    });
 
     browser.waitFor(Duration.ofSeconds(10), d -> displayed("#downloads tr.cancelled"));
     assertThat(browser.text("#downloads tr.cancelled td:nth-child(1)")).contains("cancelled");
