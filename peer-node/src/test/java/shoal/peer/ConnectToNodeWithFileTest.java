@@ -11,6 +11,7 @@ import java.util.stream.Stream;
 import java.time.Duration;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +24,7 @@ import shoal.tracker.testing.TrackerApi;
 
 /** Seed scenario 3: connect to a node that has the file and receive it. */
 @ExtendWith(VertxExtension.class)
+@Timeout(180)
 @DisplayName("Connecting to a node with the file")
 class ConnectToNodeWithFileTest {
 

@@ -23,9 +23,12 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,21 +39,32 @@ import shoal.peer.testing.TestFiles;
 
 /** The control port is this machine's user's alone: token required, foreign pages refused, loopback only. */
 @ExtendWith(VertxExtension.class)
+@Timeout(120)
 @DisplayName("Control port security")
 class ControlSecurityTest {
 
-  @TempDir
-  static Path share;
   private static PeerNetwork network;
-  private static PeerNode peer;
+  /** Each test's own folder and peer: a test that adds a file or stops the peer changes no other test's view. */
+  @TempDir
+  Path share;
+  private PeerNode peer;
 
   @BeforeAll
-  static void startPeer(Vertx vertx) throws Exception {
-    TestFiles.text(share.resolve("hello.txt"), "hello");
+  static void startTracker(Vertx vertx) {
     network = PeerNetwork.start(vertx);
+  }
+
+  @BeforeEach
+  void startPeer() throws Exception {
+    TestFiles.text(share.resolve("hello.txt"), "hello");
     // Files on every interface, so that the test can tell "not answering" apart from "unreachable address".
     peer = network.peer("guarded", share, config -> new PeerConfig(config.tracker(), config.share(), config.name(),
         "0.0.0.0", 0, null, 0, null, 0, 8, config.patience(), config.idleTimeout(), config.rescanInterval()));
+  }
+
+  @AfterEach
+  void stopPeer() {
+    peer.close();
   }
 
   @AfterAll
@@ -186,7 +200,7 @@ class ControlSecurityTest {
     return addresses.get(0);
   }
 
-  private static int rejection(WebSocketClient client, String uri, String origin) throws Exception {
+  private int rejection(WebSocketClient client, String uri, String origin) throws Exception {
     Future<WebSocket> attempt = client.connect(options(uri, origin));
     try {
       attempt.await(10, TimeUnit.SECONDS);
@@ -196,7 +210,7 @@ class ControlSecurityTest {
     throw new AssertionError("the WebSocket to " + uri + " was accepted");
   }
 
-  private static WebSocketConnectOptions options(String uri, String origin) {
+  private WebSocketConnectOptions options(String uri, String origin) {
     WebSocketConnectOptions options = new WebSocketConnectOptions()
         .setHost("127.0.0.1").setPort(peer.controlPort()).setURI(uri);
     if (origin != null) {

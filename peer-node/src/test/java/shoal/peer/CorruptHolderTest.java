@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +27,7 @@ import shoal.peer.testing.TestFiles;
 
 /** Integrity: bytes that do not hash to the requested SHA-256 never reach the share folder. */
 @ExtendWith(VertxExtension.class)
+@Timeout(180)
 @DisplayName("A holder serving corrupted bytes")
 class CorruptHolderTest {
 

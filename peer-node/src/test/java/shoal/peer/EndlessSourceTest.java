@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,6 +29,7 @@ import shoal.tracker.testing.TrackerApi;
  * Byte cap: a source never makes a downloader hold more than the file's size, and a full disk
  * ends the download with a sentence instead of blaming the source.
  */
+@Timeout(180)
 @DisplayName("A source sending more than the file")
 class EndlessSourceTest {
 

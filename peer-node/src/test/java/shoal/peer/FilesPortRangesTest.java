@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,6 +24,7 @@ import shoal.tracker.testing.TrackerApi;
 
 /** The files port: ranges as HTTP defines them, and nothing but shared files by hash. */
 @ExtendWith(VertxExtension.class)
+@Timeout(120)
 @DisplayName("The files port")
 class FilesPortRangesTest {
 

@@ -10,9 +10,12 @@ import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +26,7 @@ import shoal.tracker.testing.TrackerApi;
 
 /** Seed scenario 5: leave the tracker, and the tracker deletes the peer's information. */
 @ExtendWith(VertxExtension.class)
+@Timeout(120)
 @DisplayName("Leaving the tracker")
 class LeaveTrackerTest {
 
@@ -67,8 +71,7 @@ class LeaveTrackerTest {
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .start();
     try {
-      BufferedReader stdout = new BufferedReader(new InputStreamReader(process.getInputStream()));
-      List<String> lines = List.of(stdout.readLine(), stdout.readLine(), stdout.readLine());
+      List<String> lines = firstLines(process, 3);
       assertThat(lines.get(0)).startsWith("listening on http://127.0.0.1:");
       assertThat(lines.get(1)).startsWith("listening on http://127.0.0.1:");
       assertThat(lines.get(2)).startsWith("control http://127.0.0.1:").contains("/?token=");
@@ -82,6 +85,29 @@ class LeaveTrackerTest {
     } finally {
       process.destroyForcibly();
     }
+  }
+
+  /** The first {@code count} lines of its output, each waited for 30 s at most, so that a silent process cannot hang the test. */
+  private static List<String> firstLines(Process process, int count) throws InterruptedException {
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          lines.add(line);
+        }
+      } catch (java.io.IOException e) {
+        // the process ended; the missing lines fail the test
+      }
+    }, "peer-process-stdout");
+    reader.setDaemon(true);
+    reader.start();
+    List<String> first = new java.util.ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String line = lines.poll(30, TimeUnit.SECONDS);
+      assertThat(line).as("line %d of the peer's output within 30 s (so far: %s)", i + 1, first).isNotNull();
+      first.add(line);
+    }
+    return first;
   }
 
   private List<String> peerIdsAtTracker() {

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import shoal.peer.share.PieceLayout;
@@ -24,6 +25,7 @@ import shoal.peer.testing.TestFiles;
 import shoal.tracker.testing.TrackerApi;
 
 /** Sizes: each source is held to its own declared size, and only the sources that sent bad bytes are blamed. */
+@Timeout(180)
 @DisplayName("A holder lying about a file")
 class LyingSizeTest {
 

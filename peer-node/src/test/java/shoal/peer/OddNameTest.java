@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import shoal.peer.share.Sha256;
@@ -20,6 +21,7 @@ import shoal.peer.testing.TestFiles;
 import shoal.tracker.testing.TrackerApi;
 
 /** Names on disk: the name a holder suggests is never trusted to be safe, nor to be free. */
+@Timeout(120)
 @DisplayName("A holder's name for a file")
 class OddNameTest {
 

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import shoal.peer.fetch.SourcePatience;
@@ -21,6 +22,7 @@ import shoal.peer.testing.TestFiles;
 import shoal.tracker.testing.TrackerApi;
 
 /** Too slow: a source that drips bytes, never quite silent, is judged on its rate and replaced. */
+@Timeout(300)
 @DisplayName("A source dripping bytes")
 class SlowSourceTest {
 

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,6 +27,7 @@ import shoal.tracker.testing.TrackerApi;
  * Addresses: a peer's address takes downloaders to its own files path and nowhere else, and what
  * a remote answers never travels further than the downloader.
  */
+@Timeout(120)
 @DisplayName("A holder's address")
 class SourceAddressTest {
 

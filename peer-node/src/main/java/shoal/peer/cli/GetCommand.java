@@ -47,6 +47,9 @@ public final class GetCommand implements Callable<Integer> {
   private static final long STEP_SECONDS = 30;
   private static final int NOT_AVAILABLE = 2;
 
+  /** Whether the progress bar redraws in place or prints plain lines. */
+  private final Terminal terminal;
+
   @Spec
   CommandSpec spec;
 
@@ -67,6 +70,16 @@ public final class GetCommand implements Callable<Integer> {
 
   @Mixin
   PatienceOptions patience;
+
+  /** As the command line runs it: the bar follows whether this process's output is a terminal. */
+  public GetCommand() {
+    this(Terminal.SYSTEM);
+  }
+
+  /** With {@code terminal} deciding how progress is shown: tests run it as on a terminal and as on a pipe. */
+  public GetCommand(Terminal terminal) {
+    this.terminal = terminal;
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -101,7 +114,7 @@ public final class GetCommand implements Callable<Integer> {
       }
       Downloads downloads = new Downloads(vertx, session, client, settings, (file, hash) -> Future.succeededFuture());
       DownloadStatus started = downloads.start(sha256).await(STEP_SECONDS, TimeUnit.SECONDS);
-      ProgressBar bar = new ProgressBar(stdout, System.console() != null);
+      ProgressBar bar = new ProgressBar(stdout, terminal.isTerminal());
       Future<DownloadStatus> finished = downloads.whenFinished(started.downloadId());
       DownloadStatus now = started;
       while (!finished.isComplete()) {

@@ -14,9 +14,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.List;
+import java.util.stream.Stream;
 import org.openqa.selenium.By;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebElement;
 import shoal.peer.PeerNode;
 import shoal.peer.share.Sha256;
+import shoal.peer.testing.Eventually;
 import shoal.peer.testing.PeerNetwork;
 import shoal.peer.testing.TestFiles;
 import shoal.tracker.testing.HeadlessChromium;
@@ -78,15 +83,67 @@ class PeerControlPageBrowserTest {
     String nobodyHasIt = "0".repeat(63) + "1";
 
     search("no-such-file");
-    browser.waitFor(Duration.ofSeconds(5), d -> browser.text("#results-empty").contains("No file on the network matches"));
+    browser.waitFor(Duration.ofSeconds(5), d -> displayed("#results-empty")
+        && browser.text("#results-empty").contains("No file on the network matches"));
+    assertThat(browser.findAll("#results tr")).as("no result rows").isEmpty();
     search(nobodyHasIt);
     browser.waitFor(Duration.ofSeconds(5), d -> !browser.findAll("#results button").isEmpty());
+    assertThat(displayed("#results-empty")).as("the no-match sentence is gone once there is a row").isFalse();
     long clicked = System.nanoTime();
     browser.findAll("#results button").get(0).click();
-    browser.waitFor(Duration.ofSeconds(1), d -> browser.text("#notice").equals(NOT_AVAILABLE));
+    browser.waitFor(Duration.ofSeconds(1), d -> displayed("#notice") && browser.text("#notice").equals(NOT_AVAILABLE));
 
     assertThat(Duration.ofNanos(System.nanoTime() - clicked)).isLessThan(Duration.ofSeconds(1));
-    assertThat(browser.text("#downloads-empty")).isNotEmpty();
+    assertThat(browser.findAll("#downloads tr")).as("no download row was added").isEmpty();
+    assertThat(displayed("#downloads-empty")).as("the page still says there is no download").isTrue();
+    assertThat(browser.consoleErrors()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("a running download shows its rate, ETA and source; Cancel stops it, removes the partial file and shows it cancelled")
+  void showsRateEtaSourcesAndCancels() throws Exception {
+    // 16 MiB at 1 MiB/s: about 16 s, so the row is seen running and cancelled long before it could finish.
+    String sha256 = TestFiles.random(holderShare.resolve("long-lecture.mp4"), 16L << 20, 11);
+    holder = network.peer("holder", holderShare, config -> config.withUploadLimit(1L << 20));
+    user = network.peer("user", userShare);
+    openPage(user);
+    search("long-lecture");
+    browser.waitFor(Duration.ofSeconds(5), d -> !browser.findAll("#results button").isEmpty());
+    browser.driver().findElement(By.cssSelector("#results button[aria-label='Download long-lecture.mp4']")).click();
+
+    String row = "#downloads tr.running";
+    browser.waitFor(Duration.ofSeconds(10), d -> displayed(row)
+        && browser.text(row + " td:nth-child(3)").matches("\\d+(\\.\\d)? (KiB|MiB)/s")
+        && browser.text(row + " td:nth-child(4)").matches("\\d+ (s|min)"));
+    assertThat(browser.text(row + " td:nth-child(5)")).as("the source, by the start of its peer id")
+        .startsWith(holder.peerId().substring(0, 8));
+
+    // The row is drawn anew with each progress event, so the button is found and clicked in one step,
+    // again if it was replaced in between.
+    browser.waitFor(Duration.ofSeconds(5), d -> {
+      try {
+        WebElement cancel = d.findElement(By.cssSelector(row + " button[aria-label='Cancel long-lecture.mp4']"));
+        if (!cancel.isDisplayed()) {
+          return false;
+        }
+        cancel.click();
+        return true;
+      } catch (StaleElementReferenceException e) {
+        return false;
+      }
+    });
+
+    browser.waitFor(Duration.ofSeconds(10), d -> displayed("#downloads tr.cancelled"));
+    assertThat(browser.text("#downloads tr.cancelled td:nth-child(1)")).contains("cancelled");
+    assertThat(browser.findAll("#downloads tr.cancelled button")).as("no Cancel button on a finished download").isEmpty();
+    assertThat(browser.text("#downloads tr.cancelled td:nth-child(3)")).as("no rate once stopped").isEqualTo("—");
+    Eventually.within(Duration.ofSeconds(5), () -> {
+      try (Stream<Path> left = Files.walk(userShare)) {
+        assertThat(left.filter(Files::isRegularFile).filter(path -> !path.endsWith(".shoal/hashes.tsv")))
+            .as("the partial file is removed").isEmpty();
+      }
+    });
+    assertThat(network.holdersOf(sha256)).doesNotContain(user.peerId());
     assertThat(browser.consoleErrors()).isEmpty();
   }
 
@@ -105,12 +162,22 @@ class PeerControlPageBrowserTest {
   }
 
   @Test
-  @DisplayName("Leave asks for confirmation, then the peer leaves the tracker and stops")
+  @DisplayName("Leave asks for confirmation: Stay keeps the peer registered; Leave makes it leave the tracker and stop")
   void leaveWithConfirmation() throws Exception {
     TestFiles.text(userShare.resolve("notes.txt"), "leaving soon");
     user = network.peer("user", userShare);
     openPage(user);
     browser.waitFor(Duration.ofSeconds(5), d -> browser.text("#files").contains("notes.txt"));
+
+    browser.driver().findElement(By.id("leave")).click();
+    browser.waitFor(Duration.ofSeconds(2), d -> browser.driver().findElement(By.id("leave-dialog")).isDisplayed());
+    // Asking is not leaving: while the dialog is open the peer is still registered, and Stay keeps it so.
+    assertThat(network.status("/api/v1/peers/" + user.peerId())).isEqualTo(200);
+    browser.driver().findElement(By.cssSelector("#leave-dialog button[value=cancel]")).click();
+    browser.waitFor(Duration.ofSeconds(2), d -> !displayed("#leave-dialog"));
+    assertThat(network.status("/api/v1/peers/" + user.peerId())).isEqualTo(200);
+    assertThat(user.stopped().isComplete()).as("the peer still runs").isFalse();
+    assertThat(browser.text("#connection")).isEqualTo("connected");
 
     browser.driver().findElement(By.id("leave")).click();
     browser.waitFor(Duration.ofSeconds(2), d -> browser.driver().findElement(By.id("leave-dialog")).isDisplayed());
@@ -141,6 +208,16 @@ class PeerControlPageBrowserTest {
     browser.open(node.controlUrl());
     browser.waitFor(Duration.ofSeconds(10), d -> browser.text("#connection").equals("connected"));
     browser.waitFor(Duration.ofSeconds(5), d -> browser.text("#peer-name").equals(node.config().name()));
+  }
+
+  /** Whether a person sees the element: it exists and is displayed (not hidden, not display:none). */
+  private boolean displayed(String cssSelector) {
+    List<WebElement> found = browser.findAll(cssSelector);
+    try {
+      return !found.isEmpty() && found.get(0).isDisplayed();
+    } catch (StaleElementReferenceException e) {
+      return false;
+    }
   }
 
   private void search(String query) {

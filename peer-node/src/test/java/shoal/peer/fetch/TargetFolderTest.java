@@ -7,9 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import shoal.peer.share.Sha256;
 
+@Timeout(60)
 @DisplayName("Saving a verified download")
 class TargetFolderTest {
 

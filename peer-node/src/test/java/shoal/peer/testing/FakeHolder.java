@@ -112,6 +112,8 @@ public final class FakeHolder implements AutoCloseable {
 
   private void serve(Socket socket) {
     try (socket) {
+      // A downloader that connects and sends nothing must not hold this thread past the test.
+      socket.setSoTimeout(30_000);
       BufferedReader head = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
       String requestLine = head.readLine();
       if (requestLine == null) {

@@ -21,6 +21,8 @@ public final class RawHttp {
     }
   }
 
+  private static final java.time.Duration READ_LIMIT = java.time.Duration.ofSeconds(30);
+
   private RawHttp() {}
 
   private static boolean names(String[] headers, String name) {
@@ -31,8 +33,13 @@ public final class RawHttp {
   private static byte[] readReply(InputStream in) throws IOException {
     ByteArrayOutputStream received = new ByteArrayOutputStream();
     byte[] chunk = new byte[8192];
+    // Each read is bounded by the socket's timeout; this bounds a reply that keeps dripping, too.
+    long deadline = System.nanoTime() + READ_LIMIT.toNanos();
     int read;
     while ((read = in.read(chunk)) >= 0) {
+      if (System.nanoTime() > deadline) {
+        throw new java.net.SocketTimeoutException("the reply took longer than " + READ_LIMIT.toSeconds() + " s");
+      }
       received.write(chunk, 0, read);
       String text = received.toString(StandardCharsets.ISO_8859_1);
       int split = text.indexOf("\r\n\r\n");
