@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +28,7 @@ import shoal.tracker.testing.TrackerApi;
 
 /** Seed scenario 4: more than one peer has the requested file, and the tracker balances the load. */
 @ExtendWith(VertxExtension.class)
+@Timeout(120)
 @DisplayName("More than one peer has the requested file")
 class MorePeersHaveTheFileTest {
 

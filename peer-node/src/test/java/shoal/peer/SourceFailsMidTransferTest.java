@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +30,7 @@ import shoal.tracker.testing.TrackerApi;
 
 /** Failover: a source that dies mid-transfer is replaced, and the download resumes where it stopped. */
 @ExtendWith(VertxExtension.class)
+@Timeout(120)
 @DisplayName("A source failing mid-transfer")
 class SourceFailsMidTransferTest {
 
