@@ -56,7 +56,8 @@ public final class ErrorResponder implements Handler<RoutingContext> {
     ApiError error = toApiError(ctx);
     if (error.status() == 503) {
       // An outage, not a bug: one line per request, no stack trace.
-      LOG.warn("{} {} answered 503: {}", ctx.request().method(), ctx.normalizedPath(), loggable(ctx));
+      // The failure as text: SLF4J would take a Throwable in last place for a stack trace to print.
+      LOG.warn("{} {} answered 503: {}", ctx.request().method(), ctx.normalizedPath(), String.valueOf(loggable(ctx)));
       response.putHeader("Retry-After", "5");
     } else if (error.status() >= 500) {
       LOG.error("{} {} answered {}", ctx.request().method(), ctx.normalizedPath(), error.status(), loggable(ctx));
