@@ -21,6 +21,7 @@ import shoal.peer.fetch.FetchSettings;
 import shoal.peer.serve.FilesVerticle;
 import shoal.peer.serve.UploadSlots;
 import shoal.peer.share.HashCache;
+import shoal.peer.share.PieceHashes;
 import shoal.peer.share.ShareIndex;
 import shoal.peer.share.ShareScanner;
 import shoal.peer.tracker.TrackerClient;
@@ -100,9 +101,9 @@ public final class PeerNode implements AutoCloseable {
     controlPort = control.actualPort();
   }
 
-  /** A verified download is made servable, its pieces hashed, before the tracker hears of it. */
-  private Future<Void> adoptDownloaded(Path file, String sha256) {
-    return scanner.adopt(file, sha256).compose(adopted -> scanner.scan());
+  /** A verified download is made servable, with the piece hashes it was checked against, before the tracker hears of it. */
+  private Future<Void> adoptDownloaded(Path file, String sha256, PieceHashes pieces) {
+    return scanner.adopt(file, sha256, pieces).compose(adopted -> scanner.scan());
   }
 
   private String advertisedAddress() {

@@ -112,7 +112,7 @@ public final class GetCommand implements Callable<Integer> {
             ? refused.getMessage() : "the tracker at " + tracker + " cannot be reached."));
         return 1;
       }
-      Downloads downloads = new Downloads(vertx, session, client, settings, (file, hash) -> Future.succeededFuture());
+      Downloads downloads = new Downloads(vertx, session, client, settings, (file, hash, pieces) -> Future.succeededFuture());
       DownloadStatus started = downloads.start(sha256).await(STEP_SECONDS, TimeUnit.SECONDS);
       ProgressBar bar = new ProgressBar(stdout, terminal.isTerminal());
       Future<DownloadStatus> finished = downloads.whenFinished(started.downloadId());

@@ -347,7 +347,7 @@ final class Download {
   private Future<Void> save(Lease current) {
     return owner.vertx.executeBlocking(() -> TargetFolder.place(partial.path(), owner.settings.targetDir(), name, sha256, size))
         .recover(e -> Future.failedFuture(new PartialFile.DiskFailure(owner.settings.targetDir().resolve(name), e)))
-        .compose(target -> owner.here(owner.onVerified.apply(target, sha256)).map(target))
+        .compose(target -> owner.here(owner.verified.adopt(target, sha256, partial.pieces())).map(target))
         .compose(target -> {
           savedAs = target;
           // Done means the tracker knows: a failed report is only logged, as the file list sync covers it.

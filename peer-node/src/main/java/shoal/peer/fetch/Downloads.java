@@ -8,14 +8,12 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.internal.ContextInternal;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -42,7 +40,7 @@ public final class Downloads {
   final TrackerClient tracker;
   final HttpClient http;
   final FetchSettings settings;
-  final BiFunction<Path, String, Future<Void>> onVerified;
+  final VerifiedFiles verified;
   final UnfinishedDownloads unfinished;
   private final Context context;
   private final Map<String, Download> downloads = new LinkedHashMap<>();
@@ -50,24 +48,24 @@ public final class Downloads {
   private final Set<Long> resumeTimers = new HashSet<>();
 
   /**
-   * @param onVerified called with a file once it sits verified in the target folder, before the
+   * @param verified given each file once it sits verified in the target folder, before the
    *     tracker is told: the node makes it servable there
    */
   public Downloads(Vertx vertx, TrackerSession session, TrackerClient tracker, FetchSettings settings,
-      BiFunction<Path, String, Future<Void>> onVerified) {
-    this(vertx, session, tracker, settings, onVerified, FinishedDownloads.KEEP);
+      VerifiedFiles verified) {
+    this(vertx, session, tracker, settings, verified, FinishedDownloads.KEEP);
   }
 
   /** @param keepFinished how many finished downloads stay listed, the newest ones */
   Downloads(Vertx vertx, TrackerSession session, TrackerClient tracker, FetchSettings settings,
-      BiFunction<Path, String, Future<Void>> onVerified, int keepFinished) {
+      VerifiedFiles verified, int keepFinished) {
     this.finished = new FinishedDownloads(keepFinished);
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.session = session;
     this.tracker = tracker;
     this.settings = settings;
-    this.onVerified = onVerified;
+    this.verified = verified;
     this.unfinished = new UnfinishedDownloads(settings.partialDir());
     // Body chunks as large as a socket read (Netty reads up to 64 KiB at a time) rather than the
     // default 8 KiB slices: each chunk costs a copy into a buffer of its own and a trip through the

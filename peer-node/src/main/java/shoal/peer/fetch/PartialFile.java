@@ -208,6 +208,11 @@ final class PartialFile {
     pieces = null;
   }
 
+  /** The piece hashes the bytes are checked against; null when there are none. */
+  PieceHashes pieces() {
+    return pieces;
+  }
+
   /** Whether the bytes are checked piece by piece. */
   boolean checksPieces() {
     return pieces != null;

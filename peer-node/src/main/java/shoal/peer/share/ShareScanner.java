@@ -113,15 +113,19 @@ public final class ShareScanner {
   }
 
   /**
-   * Remembers the hash of a file this node has just verified, so that the next scan lists it
-   * without reading it.
+   * Remembers the hash of a file this node has just verified, and its piece hashes when the
+   * download checked every piece against them, so that the next scan lists it, pieces and all,
+   * without reading it. A file checked whole has its pieces hashed after that scan, in the
+   * background ({@link PieceBackfill}), so that a download never waits for a second read.
    */
-  public Future<Void> adopt(Path file, String sha256) {
-    // Its pieces are hashed after the scan that lists it, in the background (PieceBackfill): a
-    // finished download is servable, and done, without reading the whole file once more first.
+  public Future<Void> adopt(Path file, String sha256, PieceHashes checkedPieces) {
     return worker.executeBlocking(() -> {
       Path path = file.toAbsolutePath().normalize();
       BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+      if (checkedPieces != null && checkedPieces.count() > 1 && checkedPieces.layout().size() == attributes.size()) {
+        pieces.save(sha256, checkedPieces);
+        index.learnPieces(sha256, checkedPieces);
+      }
       cache.put(path, attributes.size(), attributes.lastModifiedTime().toMillis(), sha256);
       return null;
     }, true);

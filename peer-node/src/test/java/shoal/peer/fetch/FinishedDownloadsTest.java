@@ -62,7 +62,7 @@ class FinishedDownloadsTest {
       TrackerSession session = new TrackerSession(vertx, client, "bounded", "http://127.0.0.1:" + files.actualPort(), nothingShared);
       session.start().await(10, TimeUnit.SECONDS);
       Downloads downloads = new Downloads(vertx, session, client, FetchSettings.inside(out, SourcePatience.DEFAULT),
-          (file, hash) -> Future.succeededFuture(), 2);
+          (file, hash, pieces) -> Future.succeededFuture(), 2);
 
       List<String> ids = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
