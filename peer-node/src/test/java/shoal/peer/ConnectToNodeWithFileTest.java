@@ -82,4 +82,24 @@ class ConnectToNodeWithFileTest {
         assertThat(network.transfersOf(sha256)).extracting(t -> t.getString("state")).containsExactly("failed"));
     assertThat(network.holdersOf(sha256)).doesNotContain(nodeB.peerId());
   }
+
+  @Test
+  @DisplayName("Asking for the same file twice at once makes one download, not two writing into one partial file")
+  void twoAsksMakeOneDownload(@TempDir Path a, @TempDir Path b) throws Exception {
+    String sha256 = TestFiles.random(a.resolve("twice.iso"), 8L << 20, 10);
+    network.peer("A", a, config -> config.withUploadLimit(4L << 20));
+    PeerNode nodeB = network.peer("B", b);
+
+    var first = nodeB.downloads().start(sha256);
+    var second = nodeB.downloads().start(sha256);
+    String firstId = first.await().downloadId();
+    String secondId = second.await().downloadId();
+
+    assertThat(secondId).isEqualTo(firstId);
+    assertThat(nodeB.downloads().all().await()).hasSize(1);
+    JsonObject end = Downloading.awaitEnd(network, nodeB, firstId, Duration.ofSeconds(30));
+    assertThat(end.getString("state")).isEqualTo("done");
+    assertThat(Sha256.ofFile(b.resolve("twice.iso"))).isEqualTo(sha256);
+    assertThat(network.transfersOf(sha256)).hasSize(1);
+  }
 }

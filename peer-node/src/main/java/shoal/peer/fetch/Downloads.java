@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.internal.ContextInternal;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.LinkedHashMap;
@@ -46,6 +47,8 @@ public final class Downloads {
   private final Map<String, Download> downloads = new LinkedHashMap<>();
   private final FinishedDownloads finished;
   private final Set<Long> resumeTimers = new HashSet<>();
+  /** Starts waiting for the tracker's answer, by file. */
+  private final Map<String, Future<DownloadStatus>> starting = new HashMap<>();
 
   /**
    * @param verified given each file once it sits verified in the target folder, before the
@@ -90,13 +93,21 @@ public final class Downloads {
       if (running.isPresent()) {
         return Future.succeededFuture(running.get().status());
       }
-      return call(peer -> tracker.startTransfer(peer, sha256, List.of())).map(lease -> {
+      // Two starts of one file (a resume and the user, say) must not make two downloads into one partial file.
+      Future<DownloadStatus> pending = starting.get(sha256);
+      if (pending != null) {
+        return pending;
+      }
+      Future<DownloadStatus> begun = call(peer -> tracker.startTransfer(peer, sha256, List.of())).map(lease -> {
         Download download = new Download(this, lease);
         downloads.put(download.id(), download);
         download.finished().onSuccess(done -> finished.finished(done.id()).forEach(downloads::remove));
         download.start(lease);
         return download.status();
       });
+      starting.put(sha256, begun);
+      begun.onComplete(done -> starting.remove(sha256));
+      return begun;
     });
   }
 
