@@ -62,6 +62,7 @@ javac --release 17 -nowarn -d "$work/classes" -cp "$jars" \
   peer-node/src/test/java/shoal/peer/bench/*.java \
   peer-node/src/test/java/shoal/peer/testing/FakeHolder.java \
   peer-node/src/test/java/shoal/peer/testing/ChildJvm.java \
+  peer-node/src/test/java/shoal/peer/testing/ProcessLines.java \
   backend/src/test/java/shoal/tracker/testing/TrackerApi.java
 
 out="$results/chaos-$stamp.md"

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,6 +23,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import shoal.peer.testing.ProcessLines;
 import shoal.peer.testing.Eventually;
 
 /**
@@ -54,7 +52,7 @@ class DemoLauncherIT {
         .start();
     List<ProcessHandle> children = new ArrayList<>();
     try {
-      BlockingQueue<String> stdout = linesOf(demo);
+      BlockingQueue<String> stdout = ProcessLines.of(demo);
       String tracker = null;
       List<ControlUrl> controls = new ArrayList<>();
       // The first run in a fresh folder sets up the tracker's PostgreSQL, hence the generous bound.
@@ -119,7 +117,7 @@ class DemoLauncherIT {
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .start();
     try {
-      String line = linesOf(tracker).poll(90, TimeUnit.SECONDS);
+      String line = ProcessLines.of(tracker).poll(90, TimeUnit.SECONDS);
       assertThat(line).as("the restarted tracker's listening line").isNotNull().startsWith("listening on http://");
       return new JsonArray(get(line.substring("listening on ".length()) + "/api/v1/peers").body());
     } finally {
@@ -137,23 +135,6 @@ class DemoLauncherIT {
       String pid = Files.readAllLines(pidFile).get(0).trim();
       new ProcessBuilder("kill", "-INT", pid).start().waitFor(10, TimeUnit.SECONDS);
     }
-  }
-
-  /** A process's stdout, line by line, read by a daemon thread so that no read can hang the test. */
-  private static BlockingQueue<String> linesOf(Process process) {
-    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-          lines.add(line);
-        }
-      } catch (IOException e) {
-        // the process went away; the test notices the missing lines
-      }
-    }, "demo-it-stdout");
-    reader.setDaemon(true);
-    reader.start();
-    return lines;
   }
 
   private static HttpResponse<String> get(String url) throws Exception {

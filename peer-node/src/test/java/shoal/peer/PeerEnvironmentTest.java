@@ -3,9 +3,7 @@ package shoal.peer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,13 +11,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import shoal.peer.testing.ProcessLines;
 import shoal.peer.testing.Eventually;
 import shoal.peer.testing.PeerNetwork;
 import shoal.peer.testing.RawHttp;
@@ -106,18 +104,7 @@ class PeerEnvironmentTest {
 
   /** The first {@code count} lines of its output, each waited for 30 s at most: a read that cannot hang the test. */
   private static List<String> firstLines(Process process, int count) throws InterruptedException {
-    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-          lines.add(line);
-        }
-      } catch (IOException e) {
-        // the process ended; the missing lines fail the test
-      }
-    }, "peer-process-stdout");
-    reader.setDaemon(true);
-    reader.start();
+    BlockingQueue<String> lines = ProcessLines.of(process);
     List<String> first = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       String line = lines.poll(30, TimeUnit.SECONDS);

@@ -1,14 +1,9 @@
 package shoal.peer.testing;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -50,28 +45,15 @@ public final class ChildJvm {
     Process process = new ProcessBuilder(command)
         .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .start();
-    BlockingQueue<String> found = new LinkedBlockingQueue<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-          Matcher m = LISTENING.matcher(line);
-          if (m.find()) {
-            found.add(m.group(1));
-          }
-        }
-      } catch (IOException e) {
-        // the process is gone
-      }
-    }, "chaos-child-output");
-    reader.setDaemon(true);
-    reader.start();
+    BlockingQueue<String> lines = ProcessLines.of(process);
     List<String> urls = new ArrayList<>();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
     while (urls.size() < listeners) {
-      String url = found.poll(100, TimeUnit.MILLISECONDS);
-      if (url != null) {
-        urls.add(url);
-      } else if (!process.isAlive() || System.nanoTime() > deadline) {
+      String line = lines.poll(100, TimeUnit.MILLISECONDS);
+      Matcher m = line == null ? null : LISTENING.matcher(line);
+      if (m != null && m.find()) {
+        urls.add(m.group(1));
+      } else if (System.nanoTime() > deadline || (line == null && !process.isAlive())) {
         process.destroyForcibly();
         throw new IllegalStateException("'" + String.join(" ", args) + "' did not start; see " + log);
       }
