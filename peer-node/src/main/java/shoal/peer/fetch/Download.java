@@ -9,7 +9,6 @@ import io.vertx.core.json.JsonObject;
 import java.net.ConnectException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -55,9 +54,6 @@ final class Download {
   private static final int TICKS_PER_TRACKER_REPORT = 4;
   /** Pause before giving the holders that broke off one more chance. */
   private static final long SECOND_ROUND_DELAY_MILLIS = 1_000;
-  /** Failures that show a source lies about the file: it is not asked again for this download. */
-  private static final Set<FailureReason> NEVER_AGAIN = EnumSet.of(
-      FailureReason.CORRUPT, FailureReason.OVERSIZED, FailureReason.SIZE_MISMATCH, FailureReason.BAD_ADDRESS);
   /** Stands for bytes a partial file kept from an earlier run of this node: nobody knows who sent them. */
   private static final String EARLIER_RUN = "earlier run";
 
@@ -89,9 +85,7 @@ final class Download {
   /** The size the current source declares; each source is held to its own. */
   private long size;
   private final List<Source> sources = new ArrayList<>();
-  private final Set<String> excluded = new HashSet<>();
-  /** Holders that lied about the file (see {@link #NEVER_AGAIN}). */
-  private final Set<String> neverAgain = new HashSet<>();
+  private final SourceChoice choice = new SourceChoice();
   /** Who sent the bytes now in the partial file. */
   private final Set<String> contributors = new HashSet<>();
   /** The size the partial file's bytes were fetched for; -1 while unknown. */
@@ -101,9 +95,6 @@ final class Download {
   /** The sources asked for a piece list, and the one whose list the bytes are checked against. */
   private final Set<String> askedForPieces = new HashSet<>();
   private String listSource;
-  /** Whether the holders that only broke off have had their second chance. */
-  private boolean secondRound;
-  private final List<String> failures = new ArrayList<>();
   private final Promise<Download> finished = Promise.promise();
   private State state = State.QUEUED;
   private String error;
@@ -335,8 +326,7 @@ final class Download {
     mixSources = false;
     boolean fromThisSource = current.sourcePeerId().equals(liar);
     if (!fromThisSource && liar != null) {
-      excluded.add(liar);
-      neverAgain.add(liar);
+      choice.lied(liar);
       LOG.warn("the piece list {} gave for {} does not add up to its SHA-256", liar, name);
     }
     return discardPartial().compose(discarded -> Future.failedFuture(fromThisSource
@@ -370,11 +360,9 @@ final class Download {
   }
 
   /**
-   * Reports the failed transfer with a reason of Shoal's own, excludes its source and carries on
-   * with another. When no other holder is left, the holders that did not lie about the file get
-   * one more round, resuming from the bytes on disk: with a single holder, one dropped connection
-   * should not end a download. Holders that sent wrong data or sizes are never asked again. A
-   * failure of this node's own disk ends the download without blaming anyone.
+   * Reports the failed transfer with a reason of Shoal's own and carries on with another source,
+   * as {@link SourceChoice} allows, resuming from the bytes on disk. A failure of this node's own
+   * disk ends the download without blaming anyone.
    */
   private void recover(Lease current, Source source, Throwable failure) {
     if (cancelled) {
@@ -392,12 +380,8 @@ final class Download {
     }
     FailureReason reason = classify(failure);
     LOG.warn("downloading {} from {} failed ({}): {}", name, source.name, reason.code(), failure.getMessage());
-    failures.add(source.name + ": " + reason.sentence());
     reportFailed(current, reason);
-    excluded.add(source.peerId);
-    if (NEVER_AGAIN.contains(reason)) {
-      neverAgain.add(source.peerId);
-    }
+    choice.failed(source.peerId, source.name, reason);
     Future<Void> cleanup = reason != FailureReason.OVERSIZED ? Future.succeededFuture()
         : partial.checksPieces() ? partial.dropUnverifiedTail() : discardPartial();
     cleanup.onComplete(done -> askForAnotherSource());
@@ -423,18 +407,16 @@ final class Download {
   }
 
   private void askForAnotherSource() {
-    owner.call(peer -> owner.tracker.startTransfer(peer, sha256, excluded))
+    owner.call(peer -> owner.tracker.startTransfer(peer, sha256, choice.excluded()))
         .onSuccess(this::attempt)
         .onFailure(e -> {
           boolean nobodyElse = e instanceof ApiError apiError && "not_available".equals(apiError.code());
-          if (nobodyElse && !secondRound && excluded.size() > neverAgain.size()) {
-            secondRound = true;
-            excluded.retainAll(neverAgain);
+          if (nobodyElse && choice.startSecondRound()) {
             owner.vertx.setTimer(SECOND_ROUND_DELAY_MILLIS, id -> askForAnotherSource());
             return;
           }
           finish(State.FAILED, nobodyElse
-              ? "Every peer holding " + name + " failed. " + String.join(" ", failures)
+              ? "Every peer holding " + name + " failed. " + choice.summary()
               : "No other source for " + name + " could be found: " + e.getMessage());
         });
   }
