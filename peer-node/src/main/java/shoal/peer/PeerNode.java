@@ -84,14 +84,15 @@ public final class PeerNode implements AutoCloseable {
 
     scanner.scan().await(Long.MAX_VALUE, TimeUnit.SECONDS);
     tracker = new TrackerClient(vertx, config.tracker(), config.joinKey());
-    session = new TrackerSession(vertx, tracker, config.name(), advertisedAddress(), index);
+    NodeContext node = new NodeContext(vertx);
+    session = new TrackerSession(vertx, node, tracker, config.name(), advertisedAddress(), index);
     session.start().await(STEP_SECONDS, TimeUnit.SECONDS);
     scanner.watch(config.rescanInterval());
     index.onChange(change -> vertx.eventBus().publish(PeerEvents.ADDRESS, new JsonObject()
         .put("event", PeerEvents.FILES_CHANGED).put("files", index.size())
         .put("added", change.added().size()).put("removed", change.removed().size())));
 
-    downloads = new Downloads(vertx, session, tracker, fetching, this::adoptDownloaded);
+    downloads = new Downloads(vertx, node, session, tracker, fetching, this::adoptDownloaded);
     downloads.resumeUnfinished().await(STEP_SECONDS, TimeUnit.SECONDS);
     controlToken = config.controlToken() != null ? config.controlToken() : randomToken();
     ControlService service = new ControlService(config.name(), session, tracker, index, uploads, downloads,

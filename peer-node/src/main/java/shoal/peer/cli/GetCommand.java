@@ -19,6 +19,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import shoal.common.http.ApiError;
 import shoal.peer.PeerConfig;
+import shoal.peer.NodeContext;
 import shoal.peer.fetch.DownloadStatus;
 import shoal.peer.fetch.Downloads;
 import shoal.peer.fetch.FetchSettings;
@@ -103,7 +104,8 @@ public final class GetCommand implements Callable<Integer> {
       FilesVerticle files = new FilesVerticle(nothingShared, new UploadSlots(1), "127.0.0.1", 0, 0,
           PeerConfig.DEFAULT_IDLE_TIMEOUT, 16);
       vertx.deployVerticle(files).await(STEP_SECONDS, TimeUnit.SECONDS);
-      session = new TrackerSession(vertx, client, "shoal-get", "http://127.0.0.1:" + files.actualPort(), nothingShared);
+      NodeContext node = new NodeContext(vertx);
+      session = new TrackerSession(vertx, node, client, "shoal-get", "http://127.0.0.1:" + files.actualPort(), nothingShared);
       session.start().await(STEP_SECONDS, TimeUnit.SECONDS);
       if (!session.registered()) {
         // The tracker's own sentence when it answered (a missing or wrong join key, a rate limit), else unreachable.
@@ -112,7 +114,7 @@ public final class GetCommand implements Callable<Integer> {
             ? refused.getMessage() : "the tracker at " + tracker + " cannot be reached."));
         return 1;
       }
-      Downloads downloads = new Downloads(vertx, session, client, settings, (file, hash, pieces) -> Future.succeededFuture());
+      Downloads downloads = new Downloads(vertx, node, session, client, settings, (file, hash, pieces) -> Future.succeededFuture());
       DownloadStatus started = downloads.start(sha256).await(STEP_SECONDS, TimeUnit.SECONDS);
       ProgressBar bar = new ProgressBar(stdout, terminal.isTerminal());
       Future<DownloadStatus> finished = downloads.whenFinished(started.downloadId());

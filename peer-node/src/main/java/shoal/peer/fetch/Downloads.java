@@ -1,13 +1,10 @@
 package shoal.peer.fetch;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.internal.ContextInternal;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -19,13 +16,14 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import shoal.peer.NodeContext;
 import shoal.peer.tracker.TrackerClient;
 import shoal.peer.tracker.TrackerSession;
 
 /**
  * This node's downloads: starts them (asking the tracker for a source first, so that a file no
- * one has is refused at once), lists, finds and cancels them. Every download's state lives on one
- * Vert.x context of this object's own: the methods hop onto it and answer immutable
+ * one has is refused at once), lists, finds and cancels them. Every download's state lives on the
+ * node's context ({@link NodeContext}): the methods hop onto it and answer immutable
  * {@link DownloadStatus} copies, so no field of a download is ever touched by two threads.
  * Unfinished downloads are always kept; of the finished ones, the newest
  * {@value FinishedDownloads#KEEP}.
@@ -43,7 +41,7 @@ public final class Downloads {
   final FetchSettings settings;
   final VerifiedFiles verified;
   final UnfinishedDownloads unfinished;
-  private final Context context;
+  private final NodeContext node;
   private final Map<String, Download> downloads = new LinkedHashMap<>();
   private final FinishedDownloads finished;
   private final Set<Long> resumeTimers = new HashSet<>();
@@ -54,17 +52,17 @@ public final class Downloads {
    * @param verified given each file once it sits verified in the target folder, before the
    *     tracker is told: the node makes it servable there
    */
-  public Downloads(Vertx vertx, TrackerSession session, TrackerClient tracker, FetchSettings settings,
+  public Downloads(Vertx vertx, NodeContext node, TrackerSession session, TrackerClient tracker, FetchSettings settings,
       VerifiedFiles verified) {
-    this(vertx, session, tracker, settings, verified, FinishedDownloads.KEEP);
+    this(vertx, node, session, tracker, settings, verified, FinishedDownloads.KEEP);
   }
 
   /** @param keepFinished how many finished downloads stay listed, the newest ones */
-  Downloads(Vertx vertx, TrackerSession session, TrackerClient tracker, FetchSettings settings,
+  Downloads(Vertx vertx, NodeContext node, TrackerSession session, TrackerClient tracker, FetchSettings settings,
       VerifiedFiles verified, int keepFinished) {
     this.finished = new FinishedDownloads(keepFinished);
     this.vertx = vertx;
-    this.context = vertx.getOrCreateContext();
+    this.node = node;
     this.session = session;
     this.tracker = tracker;
     this.settings = settings;
@@ -182,31 +180,17 @@ public final class Downloads {
     });
   }
 
-  /**
-   * A call that needs this peer's registration, its outcome handed back on the downloads' context:
-   * the tracker session may complete it on another.
-   */
+  /** A call that needs this peer's registration (the session answers on the node's context). */
   <T> Future<T> call(Function<TrackerClient.Registration, Future<T>> call) {
-    return here(session.call(call));
+    return session.call(call);
   }
 
-  /** {@code foreign}'s outcome, delivered on the downloads' context whichever thread completes it. */
+  /** {@code foreign}'s outcome, delivered on the node's context whichever thread completes it. */
   <T> Future<T> here(Future<T> foreign) {
-    Promise<T> promise = ((ContextInternal) context).promise();
-    foreign.onComplete(promise);
-    return promise.future();
+    return node.here(foreign);
   }
 
-  /** Runs {@code work} on the downloads' context and answers its outcome, wherever the caller is. */
   private <T> Future<T> onContext(Supplier<Future<T>> work) {
-    Promise<T> promise = Promise.promise();
-    context.runOnContext(v -> {
-      try {
-        work.get().onComplete(promise);
-      } catch (RuntimeException e) {
-        promise.fail(e);
-      }
-    });
-    return promise.future();
+    return node.run(work);
   }
 }

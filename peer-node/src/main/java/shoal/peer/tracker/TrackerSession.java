@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import shoal.common.http.ApiError;
+import shoal.peer.NodeContext;
 import shoal.peer.share.ShareIndex;
 import shoal.peer.share.SharedFile;
 import shoal.peer.tracker.TrackerClient.Registration;
@@ -18,7 +19,8 @@ import shoal.peer.tracker.TrackerClient.Registration;
  * This peer's membership at the tracker: registers with everything it shares, heartbeats, keeps
  * the tracker's list in step with the share index, registers again (with everything) when the
  * tracker has forgotten it, and leaves. Calls that change the registration run one after another,
- * so a file change can never overtake the registration it belongs to.
+ * so a file change can never overtake the registration it belongs to. Its state lives on the
+ * node's context ({@link NodeContext}); other threads read only a published copy.
  */
 public final class TrackerSession {
 
@@ -26,23 +28,30 @@ public final class TrackerSession {
   private static final long RETRY_MILLIS = 2_000;
 
   private final Vertx vertx;
+  private final NodeContext node;
   private final TrackerClient client;
   private final String name;
   private final String address;
   private final ShareIndex index;
-  private volatile Registration current;
-  private volatile boolean left;
-  private volatile Throwable refusal;
+  private Registration current;
+  private boolean left;
+  private Throwable refusal;
+  /** The registration and the last refusal, copied for readers on other threads (the control port, a test). */
+  private volatile Published published = new Published(null, null);
   private Future<?> tail = Future.succeededFuture();
   private long timerId = -1;
 
-  public TrackerSession(Vertx vertx, TrackerClient client, String name, String address, ShareIndex index) {
+  /** What other threads may read of the session: a copy made on the node's context. */
+  private record Published(Registration registration, Throwable refusal) {}
+
+  public TrackerSession(Vertx vertx, NodeContext node, TrackerClient client, String name, String address, ShareIndex index) {
     this.vertx = vertx;
+    this.node = node;
     this.client = client;
     this.name = name;
     this.address = address;
     this.index = index;
-    index.onChange(this::publish);
+    index.onChange(change -> node.execute(() -> publish(change)));
   }
 
   /**
@@ -50,13 +59,13 @@ public final class TrackerSession {
    * stop the node: it keeps trying every two seconds.
    */
   public Future<Void> start() {
-    return serially(this::register).transform(result -> {
+    return node.run(() -> serially(this::register).transform(result -> {
       if (result.failed()) {
         LOG.warn("not registered yet, retrying: {}", result.cause().getMessage());
       }
       scheduleTick();
       return Future.<Void>succeededFuture();
-    });
+    }));
   }
 
   public String trackerUrl() {
@@ -64,12 +73,12 @@ public final class TrackerSession {
   }
 
   public boolean registered() {
-    return current != null;
+    return published.registration() != null;
   }
 
   /** This peer's id at the tracker, or null while not registered. */
   public String peerId() {
-    Registration registration = current;
+    Registration registration = published.registration();
     return registration == null ? null : registration.peerId();
   }
 
@@ -78,34 +87,38 @@ public final class TrackerSession {
    * it registers again and repeats the call once.
    */
   public <T> Future<T> call(Function<Registration, Future<T>> call) {
-    Registration before = current;
-    Future<Registration> registration = before != null ? Future.succeededFuture(before) : reregister(null);
-    return registration.compose(peer -> call.apply(peer).recover(e -> {
-      if (e instanceof ApiError error && "unknown_peer".equals(error.code()) && !left) {
-        return reregister(peer).compose(call);
-      }
-      return Future.failedFuture(e);
-    }));
+    return node.run(() -> {
+      Registration before = current;
+      Future<Registration> registration = before != null ? Future.succeededFuture(before) : reregister(null);
+      return registration.compose(peer -> call.apply(peer).recover(e -> {
+        if (e instanceof ApiError error && "unknown_peer".equals(error.code()) && !left) {
+          return reregister(peer).compose(call);
+        }
+        return Future.failedFuture(e);
+      }));
+    });
   }
 
   /** Deletes this peer and all it holds from the tracker; the session stays quiet afterwards. */
-  public synchronized Future<Void> leave() {
-    left = true;
-    if (timerId >= 0) {
-      vertx.cancelTimer(timerId);
-    }
-    return serially(() -> {
-      Registration registration = current;
-      if (registration == null) {
-        return Future.succeededFuture();
+  public Future<Void> leave() {
+    return node.run(() -> {
+      left = true;
+      if (timerId >= 0) {
+        vertx.cancelTimer(timerId);
       }
-      return client.leave(registration)
-          .recover(e -> e instanceof ApiError error && "unknown_peer".equals(error.code())
-              ? Future.succeededFuture() : Future.failedFuture(e))
-          .onSuccess(done -> {
-            current = null;
-            LOG.info("left the tracker as {}", registration.peerId());
-          });
+      return serially(() -> {
+        Registration registration = current;
+        if (registration == null) {
+          return Future.succeededFuture();
+        }
+        return client.leave(registration)
+            .recover(e -> e instanceof ApiError error && "unknown_peer".equals(error.code())
+                ? Future.succeededFuture() : Future.failedFuture(e))
+            .onSuccess(done -> {
+              setCurrent(null);
+              LOG.info("left the tracker as {}", registration.peerId());
+            });
+      });
     });
   }
 
@@ -120,9 +133,10 @@ public final class TrackerSession {
             .map(registration))
         .onComplete(registration -> {
           refusal = registration.failed() ? registration.cause() : null;
+          published = new Published(current, refusal);
         })
         .onSuccess(registration -> {
-          current = registration;
+          setCurrent(registration);
           LOG.info("registered at {} as {} with {} files", client.baseUrl(), registration.peerId(), index.size());
         });
   }
@@ -142,7 +156,12 @@ public final class TrackerSession {
 
   /** Why the last registration attempt failed, or null when it succeeded (or none was made). */
   public Throwable lastRefusal() {
-    return refusal;
+    return published.refusal();
+  }
+
+  private void setCurrent(Registration registration) {
+    current = registration;
+    published = new Published(registration, refusal);
   }
 
   /** Registers again unless someone already did since {@code stale} was seen. */
@@ -153,10 +172,8 @@ public final class TrackerSession {
   private void scheduleTick() {
     Registration registration = current;
     long delay = registration == null ? RETRY_MILLIS : Math.max(100, (long) (registration.heartbeatSeconds() * 1000));
-    synchronized (this) {
-      if (!left) {
-        timerId = vertx.setTimer(delay, id -> tick().onComplete(done -> scheduleTick()));
-      }
+    if (!left) {
+      timerId = vertx.setTimer(delay, id -> tick().onComplete(done -> scheduleTick()));
     }
   }
 
@@ -220,7 +237,7 @@ public final class TrackerSession {
     return batches;
   }
 
-  private synchronized <T> Future<T> serially(Supplier<Future<T>> step) {
+  private <T> Future<T> serially(Supplier<Future<T>> step) {
     Future<T> next = tail.transform(previous -> step.get());
     tail = next;
     return next;

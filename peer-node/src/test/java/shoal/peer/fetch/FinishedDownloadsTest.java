@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import shoal.peer.NodeContext;
 import shoal.peer.PeerConfig;
 import shoal.peer.serve.FilesVerticle;
 import shoal.peer.serve.UploadSlots;
@@ -59,9 +60,10 @@ class FinishedDownloadsTest {
       FilesVerticle files = new FilesVerticle(nothingShared, new UploadSlots(1), "127.0.0.1", 0, 0,
           PeerConfig.DEFAULT_IDLE_TIMEOUT, 16);
       vertx.deployVerticle(files).await(10, TimeUnit.SECONDS);
-      TrackerSession session = new TrackerSession(vertx, client, "bounded", "http://127.0.0.1:" + files.actualPort(), nothingShared);
+      NodeContext node = new NodeContext(vertx);
+      TrackerSession session = new TrackerSession(vertx, node, client, "bounded", "http://127.0.0.1:" + files.actualPort(), nothingShared);
       session.start().await(10, TimeUnit.SECONDS);
-      Downloads downloads = new Downloads(vertx, session, client, FetchSettings.inside(out, SourcePatience.DEFAULT),
+      Downloads downloads = new Downloads(vertx, node, session, client, FetchSettings.inside(out, SourcePatience.DEFAULT),
           (file, hash, pieces) -> Future.succeededFuture(), 2);
 
       List<String> ids = new ArrayList<>();
