@@ -22,8 +22,11 @@ import shoal.peer.share.PieceLayout;
 import shoal.peer.share.Sha256;
 import shoal.peer.share.SharedFile;
 import shoal.peer.testing.Downloading;
+import shoal.peer.testing.FakeHolder;
 import shoal.peer.testing.PeerNetwork;
+import shoal.peer.testing.RawHttp;
 import shoal.peer.testing.TestFiles;
+import shoal.tracker.testing.TrackerApi;
 
 /** Integrity: bytes that do not hash to the requested SHA-256 never reach the share folder. */
 @ExtendWith(VertxExtension.class)
@@ -67,6 +70,44 @@ class CorruptHolderTest {
         .filter(t -> corrupt.peerId().equals(t.getString("from"))).findFirst().orElseThrow();
     assertThat(failed.getString("state")).isEqualTo("failed");
     assertThat(failed.getString("reason")).isEqualTo("corrupt");
+  }
+
+  @Test
+  @DisplayName("A holder whose first piece is wrong is cut off there, not streamed to the end, and the file comes whole from the honest holder")
+  void wrongPieceCutsTheSourceOff(@TempDir Path honestShare, @TempDir Path downloading) throws Exception {
+    long size = 64L << 20;
+    String sha256 = TestFiles.random(honestShare.resolve("dataset.tar"), size, 22);
+    byte[] content = Files.readAllBytes(honestShare.resolve("dataset.tar"));
+    PeerNode good = network.peer("good", honestShare);
+    byte[][] list = new byte[1][];
+    try (FakeHolder rotten = new FakeHolder((request, out) -> {
+      if (request.target().endsWith("/pieces")) {
+        // The true list, fetched from the honest holder: only the bytes below are wrong.
+        byte[] body = list[0];
+        FakeHolder.head(out, "200 OK", "Content-Type: application/json", "Content-Length: " + body.length);
+        out.write(body);
+        return;
+      }
+      FakeHolder.head(out, "200 OK", "Content-Length: " + size);
+      out.write(new byte[4096]);
+      out.write(content, 4096, content.length - 4096);
+    })) {
+      list[0] = RawHttp.send(good.filesPort(), "GET", "/files/" + sha256 + "/pieces").body();
+      String rottenId = rotten.register(network.tracker(), "rotten", TrackerApi.file(sha256, "dataset.tar", size));
+      assertThat(network.occupyHolder(sha256, rottenId)).isEqualTo(good.peerId());
+      PeerNode downloader = network.peer("downloader", downloading);
+
+      JsonObject end = Downloading.awaitEnd(network, downloader, Downloading.start(network, downloader, sha256),
+          Duration.ofSeconds(60));
+
+      assertThat(end.getString("state")).as(end.encode()).isEqualTo("done");
+      assertThat(Sha256.ofFile(downloading.resolve("dataset.tar"))).isEqualTo(sha256);
+      JsonArray sources = end.getJsonArray("sources");
+      assertThat(sources.getJsonObject(0).getString("peerId")).isEqualTo(rottenId);
+      assertThat(sources.getJsonObject(0).getLong("bytes")).as("bytes taken from the rotten holder").isLessThan(size / 2);
+      assertThat(Downloading.failureReason(network, sha256, rottenId)).isEqualTo("corrupt");
+      Downloading.assertNeverBlamed(network, sha256, good.peerId());
+    }
   }
 
   /** Flips bytes mid-file, keeping size and modification time: bit rot the holder cannot notice. */

@@ -49,7 +49,7 @@ class FailoverTest {
     String sha256 = TestFiles.random(holderShare.resolve("album.flac"), SIZE, 5);
     PeerNode holder = network.peer("holder", holderShare);
     try (FakeHolder failing = new FakeHolder((request, out) ->
-        FakeHolder.head(out, status, "Retry-After: 30", "Content-Length: 0", "Connection: close"))) {
+        FakeHolder.head(out, status, "Retry-After: 30", "Content-Length: 0"))) {
       String failingId = failing.register(network.tracker(), "failing", TrackerApi.file(sha256, "album.flac", SIZE));
       // One unfinished upload on the real holder, so that the least-loaded choice names the failing one first.
       assertThat(network.occupyHolder(sha256, failingId)).isEqualTo(holder.peerId());
@@ -73,9 +73,9 @@ class FailoverTest {
   void failsWithASentenceWhenNoHolderIsLeft(@TempDir Path userShare) throws Exception {
     String sha256 = TrackerApi.sha("only failing holders have it");
     try (FakeHolder first = new FakeHolder((request, out) ->
-            FakeHolder.head(out, "500 Internal Server Error", "Content-Length: 0", "Connection: close"));
+            FakeHolder.head(out, "500 Internal Server Error", "Content-Length: 0"));
         FakeHolder second = new FakeHolder((request, out) ->
-            FakeHolder.head(out, "404 Not Found", "Content-Length: 0", "Connection: close"))) {
+            FakeHolder.head(out, "404 Not Found", "Content-Length: 0"))) {
       first.register(network.tracker(), "first", TrackerApi.file(sha256, "thesis.pdf", 1_000));
       second.register(network.tracker(), "second", TrackerApi.file(sha256, "thesis.pdf", 1_000));
       PeerNode user = network.peer("user", userShare);

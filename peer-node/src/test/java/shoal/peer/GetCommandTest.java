@@ -130,7 +130,7 @@ class GetCommandTest {
   void everyHolderFailedExitsOne(@TempDir Path out) throws Exception {
     String sha256 = TrackerApi.sha("only a failing holder has it");
     try (FakeHolder failing = new FakeHolder((request, stream) ->
-        FakeHolder.head(stream, "500 Internal Server Error", "Content-Length: 21", "Connection: close"))) {
+        FakeHolder.head(stream, "500 Internal Server Error", "Content-Length: 21"))) {
       failing.register(network.tracker(), "failing", TrackerApi.file(sha256, "report.pdf", 1_000));
 
       Run run = get(() -> false, "--out", out.toString(), sha256);

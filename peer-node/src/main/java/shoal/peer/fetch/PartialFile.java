@@ -271,6 +271,8 @@ final class PartialFile {
     private final LongConsumer onBytes;
     /** Checks pieces as they pass, on the worker; null without a piece list. */
     private final PieceCheck check;
+    /** Set on the event loop once a worker task has reported a wrong piece. */
+    private boolean wrongPieceSeen;
     /** Bytes hashed and on their way to the file; touched by the worker only, one ordered task at a time. */
     private final ByteBuffer staging = ByteBuffer.allocateDirect(WRITE_BYTES);
     private List<Buffer> batch = new ArrayList<>();
@@ -293,6 +295,10 @@ final class PartialFile {
 
     @Override
     public Future<Void> write(Buffer data) {
+      if (wrongPieceSeen) {
+        // Fails the pipe, so that the source is cut off now rather than streaming the rest for nothing.
+        return Future.failedFuture(new SourceFailure(FailureReason.CORRUPT, "a piece did not match its SHA-256"));
+      }
       if (length + data.length() > limit) {
         return Future.failedFuture(new SourceFailure(FailureReason.OVERSIZED,
             "it sent more than the " + limit + " bytes of its file"));
@@ -317,7 +323,7 @@ final class PartialFile {
       long bytes = batchBytes;
       batch = new ArrayList<>();
       batchBytes = 0;
-      vertx.<Void>executeBlocking(() -> {
+      vertx.<Boolean>executeBlocking(() -> {
         if (failure == null && (check == null || check.wrongPiece() < 0)) {
           try {
             hashAndWrite(buffers);
@@ -325,8 +331,11 @@ final class PartialFile {
             failure = e;
           }
         }
-        return null;
+        return check != null && check.wrongPiece() >= 0;
       }, true).onComplete(done -> {
+        if (done.succeeded() && done.result()) {
+          wrongPieceSeen = true;
+        }
         queuedBytes -= bytes;
         Handler<Void> drain = drainHandler;
         if (drain != null && queuedBytes <= QUEUE_LIMIT / 2) {

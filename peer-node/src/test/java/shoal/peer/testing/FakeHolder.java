@@ -135,12 +135,17 @@ public final class FakeHolder implements AutoCloseable {
     }
   }
 
-  /** Writes a response head: {@code status} with each {@code "Name: value"} header. */
+  /**
+   * Writes a response head: {@code status} with each {@code "Name: value"} header, and
+   * {@code Connection: close}, which is what the fake does after each answer: a client must not
+   * send a second request on the connection.
+   */
   public static void head(OutputStream out, String status, String... headers) throws IOException {
     StringBuilder text = new StringBuilder("HTTP/1.1 ").append(status).append("\r\n");
     for (String header : headers) {
       text.append(header).append("\r\n");
     }
+    text.append("Connection: close\r\n");
     out.write(text.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
   }
 
