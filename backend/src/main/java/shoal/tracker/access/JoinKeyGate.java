@@ -5,10 +5,11 @@ import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import shoal.common.http.JoinKeyHeader;
 import shoal.common.http.ApiError;
 
 /**
- * Admits a registration only with the tracker's join key in {@value #HEADER}: 401 without one,
+ * Admits a registration only with the tracker's join key in {@value JoinKeyHeader#NAME}: 401 without one,
  * 403 with another. A header rather than a body field, so the key is checked before the body is
  * read, stays out of the registration document, and is redacted from logs like a bearer token.
  * Keys are compared as SHA-256 digests with {@link MessageDigest#isEqual}, in time that tells
@@ -16,7 +17,6 @@ import shoal.common.http.ApiError;
  */
 public final class JoinKeyGate implements Handler<RoutingContext> {
 
-  public static final String HEADER = "X-Shoal-Join-Key";
 
   private final byte[] keyDigest;
 
@@ -31,10 +31,10 @@ public final class JoinKeyGate implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    String presented = ctx.request().getHeader(HEADER);
+    String presented = ctx.request().getHeader(JoinKeyHeader.NAME);
     if (presented == null || presented.isEmpty()) {
       ctx.fail(ApiError.unauthorized("This tracker admits only peers that know its join key: start the peer with "
-          + "--join-key KEY (or SHOAL_JOIN_KEY), which sends it as " + HEADER + "."));
+          + "--join-key KEY (or SHOAL_JOIN_KEY), which sends it as " + JoinKeyHeader.NAME + "."));
       return;
     }
     if (!MessageDigest.isEqual(digest(presented), keyDigest)) {

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import shoal.common.http.JoinKeyHeader;
 import shoal.common.http.ApiError;
 
 /**
@@ -37,7 +38,7 @@ public final class OriginPolicy implements Handler<RoutingContext> {
     this.cors = allowed.isEmpty() ? null : CorsHandler.create()
         .addOrigins(List.copyOf(allowed))
         .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE))
-        .allowedHeaders(Set.of("Content-Type", "Authorization", JoinKeyGate.HEADER));
+        .allowedHeaders(Set.of("Content-Type", "Authorization", JoinKeyHeader.NAME));
   }
 
   @Override

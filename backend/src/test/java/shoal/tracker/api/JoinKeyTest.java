@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import shoal.common.http.JoinKeyHeader;
 import shoal.tracker.testing.TrackerApi;
 import shoal.tracker.testing.TrackerExtension;
 
@@ -77,7 +78,7 @@ class JoinKeyTest {
   private HttpResponse<Buffer> register(String name, String key) {
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("Content-Type", "application/json");
     if (key != null) {
-      headers.add("X-Shoal-Join-Key", key);
+      headers.add(JoinKeyHeader.NAME, key);
     }
     return api.sendRaw(HttpMethod.POST, "/api/v1/peers", headers,
         Buffer.buffer(new JsonObject().put("name", name).put("address", "http://127.0.0.1:7001").encode()));

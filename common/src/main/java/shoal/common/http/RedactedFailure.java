@@ -17,7 +17,6 @@ final class RedactedFailure extends RuntimeException {
 
   static final String MARK = "[redacted]";
   /** The header in which peers show a tracker's join key. */
-  static final String JOIN_KEY_HEADER = "X-Shoal-Join-Key";
 
   private RedactedFailure(String message, Throwable original, Throwable cause) {
     super(message, cause, false, true);
@@ -40,7 +39,7 @@ final class RedactedFailure extends RuntimeException {
       int space = authorization.indexOf(' ');
       secrets.add(space < 0 ? authorization.trim() : authorization.substring(space + 1).trim());
     }
-    String joinKey = request.headers().get(JOIN_KEY_HEADER);
+    String joinKey = request.headers().get(JoinKeyHeader.NAME);
     if (joinKey != null) {
       secrets.add(joinKey.trim());
     }

@@ -22,10 +22,6 @@ public record DownloadStatus(String downloadId, String sha256, String name, long
     return "done".equals(state);
   }
 
-  public boolean finished() {
-    return "done".equals(state) || "failed".equals(state) || "cancelled".equals(state);
-  }
-
   /** The contract's download object. */
   public JsonObject toJson() {
     return new JsonObject()

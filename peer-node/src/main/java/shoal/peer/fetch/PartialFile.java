@@ -228,21 +228,13 @@ final class PartialFile {
     }
     long keep = verifiedLength;
     length = keep;
-    digest = cloneOf(verifiedDigest);
+    digest = Sha256.copy(verifiedDigest);
     return vertx.<Void>executeBlocking(() -> {
       try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
         channel.truncate(keep);
       }
       return null;
     }).recover(e -> Future.failedFuture(new DiskFailure(path, e)));
-  }
-
-  private static MessageDigest cloneOf(MessageDigest digest) {
-    try {
-      return (MessageDigest) digest.clone();
-    } catch (CloneNotSupportedException e) {
-      throw new IllegalStateException("the JDK's SHA-256 can be cloned", e);
-    }
   }
 
   /** This node's own disk failed (full, read-only, gone): no source is to blame. */

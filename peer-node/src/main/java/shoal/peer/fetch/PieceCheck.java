@@ -31,7 +31,7 @@ final class PieceCheck {
     this.layout = expected.layout();
     this.position = start;
     this.verifiedLength = start;
-    this.verifiedDigest = copy(fileDigest);
+    this.verifiedDigest = Sha256.copy(fileDigest);
   }
 
   /** How many of the next bytes belong to the piece under way: feed no more than that at once. */
@@ -56,7 +56,7 @@ final class PieceCheck {
       return false;
     }
     verifiedLength = position;
-    verifiedDigest = copy(fileDigest);
+    verifiedDigest = Sha256.copy(fileDigest);
     return true;
   }
 
@@ -72,14 +72,6 @@ final class PieceCheck {
 
   /** The whole-file digest of the bytes up to {@link #verifiedLength()}; a copy. */
   MessageDigest verifiedDigest() {
-    return copy(verifiedDigest);
-  }
-
-  private static MessageDigest copy(MessageDigest digest) {
-    try {
-      return (MessageDigest) digest.clone();
-    } catch (CloneNotSupportedException e) {
-      throw new IllegalStateException("the JDK's SHA-256 can be cloned", e);
-    }
+    return Sha256.copy(verifiedDigest);
   }
 }

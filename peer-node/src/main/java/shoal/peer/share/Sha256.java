@@ -29,6 +29,15 @@ public final class Sha256 {
     }
   }
 
+  /** A copy of {@code digest} as it stands, to go on from later while the original goes on now. */
+  public static MessageDigest copy(MessageDigest digest) {
+    try {
+      return (MessageDigest) digest.clone();
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException("the JDK's SHA-256 can be cloned", e);
+    }
+  }
+
   public static String hex(MessageDigest digest) {
     return HexFormat.of().formatHex(digest.digest());
   }

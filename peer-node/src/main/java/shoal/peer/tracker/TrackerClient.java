@@ -12,6 +12,7 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.util.Collection;
 import java.util.List;
+import shoal.common.http.JoinKeyHeader;
 import shoal.common.http.ApiError;
 import shoal.common.transfer.FailureReason;
 
@@ -27,7 +28,6 @@ public final class TrackerClient {
   private static final int TIMEOUT_MILLIS = 10_000;
 
   /** The header the tracker reads its join key from. */
-  static final String JOIN_KEY_HEADER = "X-Shoal-Join-Key";
 
   private final WebClient client;
   private final String baseUrl;
@@ -72,7 +72,7 @@ public final class TrackerClient {
     JsonObject body = new JsonObject().put("name", name).put("address", address).put("files", new JsonArray(files));
     HttpRequest<Buffer> request = client.postAbs(baseUrl + "/api/v1/peers").timeout(TIMEOUT_MILLIS);
     if (joinKey != null) {
-      request.putHeader(JOIN_KEY_HEADER, joinKey);
+      request.putHeader(JoinKeyHeader.NAME, joinKey);
     }
     return checked(request.sendJsonObject(body)).map(response -> {
       JsonObject json = response.bodyAsJsonObject();
