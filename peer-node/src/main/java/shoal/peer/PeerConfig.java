@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import shoal.common.net.PeerAddress;
+import shoal.peer.fetch.FetchSettings;
 import shoal.peer.fetch.SourcePatience;
 
 /**
@@ -13,6 +14,7 @@ import shoal.peer.fetch.SourcePatience;
  * @param advertise the files URL other peers are given; null for {@code http://host:port}
  * @param controlToken null for a random one
  * @param uploadLimit bytes per second for all uploads together; 0 for no limit
+ * @param sources how many holders one download fetches from at once ({@code --sources})
  * @param patience when a download gives a source up for another holder
  * @param idleTimeout a connection to the files or control port that moves no byte for this long
  *     is closed, and a request whose head or body takes longer is cut off
@@ -32,6 +34,7 @@ public record PeerConfig(
     String controlToken,
     long uploadLimit,
     int maxUploads,
+    int sources,
     SourcePatience patience,
     Duration idleTimeout,
     Duration rescanInterval,
@@ -47,6 +50,7 @@ public record PeerConfig(
    * descriptors a default Linux session allows a process.
    */
   public static final int DEFAULT_MAX_CONNECTIONS = 1024;
+  private static final int DOWNLOAD_ONLY_CONNECTIONS = 16;
 
   public PeerConfig {
     requireHttpUrl("--tracker", tracker);
@@ -64,6 +68,9 @@ public record PeerConfig(
     if (maxUploads < 1) {
       throw new IllegalArgumentException("--max-uploads must be at least 1, not " + maxUploads);
     }
+    if (sources < 1 || sources > FetchSettings.MAX_SOURCES) {
+      throw new IllegalArgumentException("--sources must be between 1 and " + FetchSettings.MAX_SOURCES + ", not " + sources);
+    }
     if (idleTimeout.isNegative() || idleTimeout.isZero()) {
       throw new IllegalArgumentException("--idle-timeout must be longer than 0");
     }
@@ -78,12 +85,15 @@ public record PeerConfig(
     }
   }
 
-  /** A node whose files port keeps up to {@link #DEFAULT_MAX_CONNECTIONS} connections. */
+  /**
+   * A node whose downloads use {@value FetchSettings#DEFAULT_SOURCES} holders at once and whose files port keeps up to
+   * {@link #DEFAULT_MAX_CONNECTIONS} connections.
+   */
   public PeerConfig(String tracker, Path share, String name, String host, int port, String advertise, int controlPort,
       String controlToken, long uploadLimit, int maxUploads, SourcePatience patience, Duration idleTimeout,
       Duration rescanInterval) {
-    this(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit, maxUploads, patience,
-        idleTimeout, rescanInterval, DEFAULT_MAX_CONNECTIONS, null);
+    this(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit, maxUploads,
+        FetchSettings.DEFAULT_SOURCES, patience, idleTimeout, rescanInterval, DEFAULT_MAX_CONNECTIONS, null);
   }
 
   /** A node with the defaults for everything but where it reports and what it shares. */
@@ -92,14 +102,29 @@ public record PeerConfig(
         SourcePatience.DEFAULT, DEFAULT_IDLE_TIMEOUT, DEFAULT_RESCAN_INTERVAL);
   }
 
+  /**
+   * What {@code shoal get} runs as ({@link PeerNode#startDownloadOnly}): a node called {@code shoal-get} saving into
+   * {@code out}. The tracker wants every peer to have a files address, so it gets one on 127.0.0.1 and a free port;
+   * it serves nothing there (404) and leaves soon, so one upload slot and a handful of connections are plenty.
+   */
+  public static PeerConfig downloadOnly(String tracker, Path out) {
+    return new PeerConfig(tracker, out, "shoal-get", "127.0.0.1", 0, null, 0, null, 0, 1, FetchSettings.DEFAULT_SOURCES,
+        SourcePatience.DEFAULT, DEFAULT_IDLE_TIMEOUT, DEFAULT_RESCAN_INTERVAL, DOWNLOAD_ONLY_CONNECTIONS, null);
+  }
+
   public PeerConfig withUploadLimit(long bytesPerSecond) {
     return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, bytesPerSecond,
-        maxUploads, patience, idleTimeout, rescanInterval, maxConnections, joinKey);
+        maxUploads, sources, patience, idleTimeout, rescanInterval, maxConnections, joinKey);
   }
 
   public PeerConfig withMaxUploads(int max) {
     return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit, max,
-        patience, idleTimeout, rescanInterval, maxConnections, joinKey);
+        sources, patience, idleTimeout, rescanInterval, maxConnections, joinKey);
+  }
+
+  public PeerConfig withSources(int count) {
+    return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit,
+        maxUploads, count, patience, idleTimeout, rescanInterval, maxConnections, joinKey);
   }
 
   public PeerConfig withStallTimeout(Duration timeout) {
@@ -108,29 +133,29 @@ public record PeerConfig(
 
   public PeerConfig withPatience(SourcePatience newPatience) {
     return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit,
-        maxUploads, newPatience, idleTimeout, rescanInterval, maxConnections, joinKey);
+        maxUploads, sources, newPatience, idleTimeout, rescanInterval, maxConnections, joinKey);
   }
 
   public PeerConfig withIdleTimeout(Duration timeout) {
     return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit,
-        maxUploads, patience, timeout, rescanInterval, maxConnections, joinKey);
+        maxUploads, sources, patience, timeout, rescanInterval, maxConnections, joinKey);
   }
 
   public PeerConfig withMaxConnections(int max) {
     return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit,
-        maxUploads, patience, idleTimeout, rescanInterval, max, joinKey);
+        maxUploads, sources, patience, idleTimeout, rescanInterval, max, joinKey);
   }
 
   public PeerConfig withJoinKey(String key) {
     return new PeerConfig(tracker, share, name, host, port, advertise, controlPort, controlToken, uploadLimit,
-        maxUploads, patience, idleTimeout, rescanInterval, maxConnections, key);
+        maxUploads, sources, patience, idleTimeout, rescanInterval, maxConnections, key);
   }
 
   @Override
   public String toString() {
     return "PeerConfig[tracker=" + tracker + ", share=" + share + ", name=" + name + ", host=" + host + ", port=" + port
         + ", advertise=" + advertise + ", controlPort=" + controlPort + ", uploadLimit=" + uploadLimit
-        + ", maxUploads=" + maxUploads + ", joinKey=" + (joinKey == null ? "none" : "[set]") + "]";
+        + ", maxUploads=" + maxUploads + ", sources=" + sources + ", joinKey=" + (joinKey == null ? "none" : "[set]") + "]";
   }
 
   private static void requireHttpUrl(String option, String url) {

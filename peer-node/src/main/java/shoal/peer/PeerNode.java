@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
@@ -30,7 +31,8 @@ import shoal.peer.tracker.TrackerSession;
 /**
  * A running peer node: the share index kept up to date, the files port, the tracker session, the
  * downloads and the control port, on a Vert.x instance of its own. Started by {@code shoal peer},
- * by the demo and, the same way, by the tests.
+ * by the demo and, the same way, by the tests; {@code shoal get} starts the download-only kind
+ * ({@link #startDownloadOnly}), which is the same node without the sharing and the control port.
  */
 public final class PeerNode implements AutoCloseable {
 
@@ -39,11 +41,15 @@ public final class PeerNode implements AutoCloseable {
   private static final long LEAVE_SECONDS = 5;
 
   private final Vertx vertx;
+  private final NodeContext context;
   private final PeerConfig config;
+  /** False for a download-only node ({@link #startDownloadOnly}). */
+  private final boolean sharing;
   private final ShareIndex index = new ShareIndex();
   private final Promise<Void> stopped = Promise.promise();
   private final AtomicBoolean closing = new AtomicBoolean();
   private ShareScanner scanner;
+  private FetchSettings fetching;
   private TrackerClient tracker;
   private TrackerSession session;
   private Downloads downloads;
@@ -51,48 +57,60 @@ public final class PeerNode implements AutoCloseable {
   private int filesPort;
   private int controlPort;
 
-  private PeerNode(Vertx vertx, PeerConfig config) {
+  private PeerNode(Vertx vertx, PeerConfig config, boolean sharing) {
     this.vertx = vertx;
+    this.context = new NodeContext(vertx);
     this.config = config;
+    this.sharing = sharing;
   }
 
   /** Starts a node and returns once both ports listen and the first registration was tried. Blocks. */
   public static PeerNode start(PeerConfig config) {
-    PeerNode node = new PeerNode(Vertx.vertx(), config);
+    return new PeerNode(Vertx.vertx(), config, true).started();
+  }
+
+  /**
+   * Starts a node that only downloads, into {@code config.share()}, as {@code shoal get} runs one
+   * ({@link PeerConfig#downloadOnly}): it shares nothing, opens no control port and leaves alone
+   * the unfinished downloads another node keeps in that folder. On {@link #close()} it removes its
+   * partial-download folders when they are empty, leaving the folder as it found it but for what
+   * it saved. Returns once the files port listens and the first registration was tried. Blocks.
+   */
+  public static PeerNode startDownloadOnly(PeerConfig config) {
+    return new PeerNode(Vertx.vertx(), config, false).started();
+  }
+
+  private PeerNode started() {
     try {
-      node.startParts();
-      return node;
+      if (sharing) {
+        startSharing();
+      } else {
+        startDownloading();
+      }
+      return this;
     } catch (Exception | Error e) {
-      node.vertx.close();
+      vertx.close();
       throw e instanceof RuntimeException runtime ? runtime
           : new IllegalStateException("the peer did not start: " + e.getMessage(), e);
     }
   }
 
-  private void startParts() throws Exception {
+  private void startSharing() throws Exception {
     // The real path, so that a share reached through a symbolic link is still walked.
     Path share = Files.createDirectories(config.share()).toRealPath();
-    FetchSettings fetching = FetchSettings.inside(share, config.patience());
+    fetching = FetchSettings.inside(share, config.sources(), config.patience());
     HashCache cache = HashCache.load(share.resolve(".shoal").resolve("hashes.tsv"));
     scanner = new ShareScanner(vertx, share, index, cache);
     UploadSlots uploads = new UploadSlots(config.maxUploads());
-
-    FilesVerticle files = new FilesVerticle(index, uploads, config.host(), config.port(), config.uploadLimit(),
-        config.idleTimeout(), config.maxConnections());
-    vertx.deployVerticle(files).await(STEP_SECONDS, TimeUnit.SECONDS);
-    filesPort = files.actualPort();
-
+    listenForFiles(uploads);
     scanner.scan().await(Long.MAX_VALUE, TimeUnit.SECONDS);
-    tracker = new TrackerClient(vertx, config.tracker(), config.joinKey());
-    NodeContext node = new NodeContext(vertx);
-    session = new TrackerSession(vertx, node, tracker, config.name(), advertisedAddress(), index);
-    session.start().await(STEP_SECONDS, TimeUnit.SECONDS);
+    joinTracker();
     scanner.watch(config.rescanInterval());
     index.onChange(change -> vertx.eventBus().publish(PeerEvents.ADDRESS, new JsonObject()
         .put("event", PeerEvents.FILES_CHANGED).put("files", index.size())
         .put("added", change.added().size()).put("removed", change.removed().size())));
 
-    downloads = new Downloads(vertx, node, session, tracker, fetching, this::adoptDownloaded);
+    downloads = new Downloads(vertx, context, session, tracker, fetching, this::adoptDownloaded);
     downloads.resumeUnfinished().await(STEP_SECONDS, TimeUnit.SECONDS);
     controlToken = config.controlToken() != null ? config.controlToken() : randomToken();
     ControlService service = new ControlService(config.name(), session, tracker, index, uploads, downloads,
@@ -100,6 +118,29 @@ public final class PeerNode implements AutoCloseable {
     ControlVerticle control = new ControlVerticle(service, controlToken, config.controlPort(), config.idleTimeout());
     vertx.deployVerticle(control).await(STEP_SECONDS, TimeUnit.SECONDS);
     controlPort = control.actualPort();
+  }
+
+  private void startDownloading() throws Exception {
+    // The folder as the user named it, not created until a file arrives: the saved line shows that path, and a
+    // download that never starts leaves nothing behind.
+    fetching = FetchSettings.inside(config.share(), config.sources(), config.patience());
+    listenForFiles(new UploadSlots(config.maxUploads()));
+    joinTracker();
+    // Nothing is served from here, so a verified file just stays where it was saved.
+    downloads = new Downloads(vertx, context, session, tracker, fetching, (file, sha256, pieces) -> Future.succeededFuture());
+  }
+
+  private void listenForFiles(UploadSlots uploads) throws Exception {
+    FilesVerticle files = new FilesVerticle(index, uploads, config.host(), config.port(), config.uploadLimit(),
+        config.idleTimeout(), config.maxConnections());
+    vertx.deployVerticle(files).await(STEP_SECONDS, TimeUnit.SECONDS);
+    filesPort = files.actualPort();
+  }
+
+  private void joinTracker() throws Exception {
+    tracker = new TrackerClient(vertx, config.tracker(), config.joinKey());
+    session = new TrackerSession(vertx, context, tracker, config.name(), advertisedAddress(), index);
+    session.start().await(STEP_SECONDS, TimeUnit.SECONDS);
   }
 
   /** A verified download is made servable, with the piece hashes it was checked against, before the tracker hears of it. */
@@ -136,10 +177,12 @@ public final class PeerNode implements AutoCloseable {
     return filesPort;
   }
 
+  /** 0 for a download-only node, which has no control port. */
   public int controlPort() {
     return controlPort;
   }
 
+  /** Null for a download-only node. */
   public String controlToken() {
     return controlToken;
   }
@@ -156,6 +199,21 @@ public final class PeerNode implements AutoCloseable {
   /** This peer's id at the tracker; null while not registered. */
   public String peerId() {
     return session.peerId();
+  }
+
+  /** Whether the tracker has this node registered now; it keeps trying while not. */
+  public boolean registered() {
+    return session.registered();
+  }
+
+  /** Why the last registration attempt failed (an {@code ApiError} when the tracker answered); null when it did not. */
+  public Throwable registrationRefusal() {
+    return session.lastRefusal();
+  }
+
+  /** The tracker's API as this node calls it, join key included: for searches. */
+  public TrackerClient tracker() {
+    return tracker;
   }
 
   public ShareIndex index() {
@@ -191,7 +249,20 @@ public final class PeerNode implements AutoCloseable {
     } catch (Exception e) {
       LOG.warn("could not leave the tracker cleanly: {}", e.getMessage());
     }
+    if (!sharing && fetching != null) {
+      // Downloads are stopped by now, so an empty folder stays empty.
+      removeIfEmpty(fetching.partialDir());
+      removeIfEmpty(fetching.partialDir().getParent());
+    }
     shutDown();
+  }
+
+  private static void removeIfEmpty(Path dir) {
+    try {
+      Files.deleteIfExists(dir);
+    } catch (IOException e) {
+      // not empty: something else lives there, a sharing peer's hash cache or another node's partial downloads
+    }
   }
 
   /** Stops at once without telling the tracker, as a crash or a pulled cable would. For tests. */

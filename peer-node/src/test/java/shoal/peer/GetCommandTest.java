@@ -144,6 +144,25 @@ class GetCommandTest {
     }
   }
 
+  @Test
+  @DisplayName("--sources 1 downloads from one holder at a time and still verifies; --sources 33 is refused with one sentence, exit 2")
+  void takesSourcesWithinRange(@TempDir Path share, @TempDir Path out) throws Exception {
+    String sha256 = TestFiles.random(share.resolve("notes.bin"), 1L << 20, 5);
+    network.peer("alice", share);
+
+    Run refused = get(() -> false, "--sources", "33", "--out", out.toString(), sha256);
+
+    assertThat(refused.exit()).isEqualTo(2);
+    assertThat(refused.stderr().strip()).isEqualTo("shoal get: --sources must be between 1 and 32, not 33");
+    assertThat(network.tracker().get("/api/v1/peers").bodyAsJsonArray()).as("alice alone is registered").hasSize(1);
+
+    Run run = get(() -> false, "--sources", "1", "--out", out.toString(), sha256);
+
+    assertThat(run.exit()).as(run.stderr()).isZero();
+    assertThat(Sha256.ofFile(out.resolve("notes.bin"))).isEqualTo(sha256);
+    assertThat(out.resolve(".shoal")).doesNotExist();
+  }
+
   private Run get(Terminal terminal, String... args) {
     StringWriter stdout = new StringWriter();
     StringWriter stderr = new StringWriter();

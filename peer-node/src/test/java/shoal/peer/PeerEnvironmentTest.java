@@ -80,6 +80,24 @@ class PeerEnvironmentTest {
     }
   }
 
+  @Test
+  @DisplayName("SHOAL_SOURCES out of 1 to 32 stops shoal peer at once: exit 2 and one sentence on stderr, no stack trace")
+  void refusesSourcesFromTheEnvironment(@TempDir Path share) throws Exception {
+    ProcessBuilder builder = peerCommand(List.of("--tracker", network.trackerUrl(), "--share", share.toString(),
+        "--port", "0", "--control-port", "0"), Map.of("SHOAL_SOURCES", "33"));
+    Process peer = builder.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      assertThat(peer.waitFor(30, TimeUnit.SECONDS)).as("it stops by itself").isTrue();
+      String stderr = new String(peer.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+
+      assertThat(peer.exitValue()).isEqualTo(2);
+      assertThat(stderr.strip()).isEqualTo("shoal peer: --sources must be between 1 and 32, not 33");
+      assertThat(network.tracker().get("/api/v1/peers").bodyAsJsonArray()).as("it never registered").isEmpty();
+    } finally {
+      stop(peer);
+    }
+  }
+
   private JsonObject registeredAs(String name) {
     JsonObject[] found = new JsonObject[1];
     Eventually.within(Duration.ofSeconds(10), () -> {
@@ -91,15 +109,20 @@ class PeerEnvironmentTest {
     return found[0];
   }
 
-  /** {@code java -cp <the test class path> shoal.peer.Main peer ARGS}, with no SHOAL_* variable but {@code env}. */
+  /** {@code java -cp <the test class path> shoal.peer.Main peer ARGS}, its stderr discarded. */
   private static Process startPeer(List<String> args, Map<String, String> env) throws IOException {
+    return peerCommand(args, env).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+  }
+
+  /** {@code java -cp <the test class path> shoal.peer.Main peer ARGS}, with no SHOAL_* variable but {@code env}. */
+  private static ProcessBuilder peerCommand(List<String> args, Map<String, String> env) {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "peer"));
     command.addAll(args);
-    ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+    ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().keySet().removeIf(name -> name.startsWith("SHOAL_"));
     builder.environment().putAll(env);
-    return builder.start();
+    return builder;
   }
 
   /** The first {@code count} lines of its output, each waited for 30 s at most: a read that cannot hang the test. */

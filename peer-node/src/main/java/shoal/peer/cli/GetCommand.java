@@ -1,16 +1,14 @@
 package shoal.peer.cli;
 
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,16 +17,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import shoal.common.http.ApiError;
 import shoal.peer.PeerConfig;
-import shoal.peer.NodeContext;
+import shoal.peer.PeerNode;
 import shoal.peer.fetch.DownloadStatus;
 import shoal.peer.fetch.Downloads;
-import shoal.peer.fetch.FetchSettings;
-import shoal.peer.serve.FilesVerticle;
-import shoal.peer.serve.UploadSlots;
 import shoal.peer.share.Sha256;
-import shoal.peer.share.ShareIndex;
 import shoal.peer.tracker.TrackerClient;
-import shoal.peer.tracker.TrackerSession;
 
 /**
  * {@code shoal get}: downloads one file as a short-lived peer that shares nothing, then leaves.
@@ -70,7 +63,7 @@ public final class GetCommand implements Callable<Integer> {
   String joinKey;
 
   @Mixin
-  PatienceOptions patience;
+  DownloadOptions download;
 
   /** As the command line runs it: the bar follows whether this process's output is a terminal. */
   public GetCommand() {
@@ -86,52 +79,32 @@ public final class GetCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter stderr = spec.commandLine().getErr();
-    FetchSettings settings;
+    PeerConfig config;
     try {
-      settings = FetchSettings.inside(out, patience.patience());
+      config = config();
     } catch (IllegalArgumentException e) {
       stderr.println("shoal get: " + e.getMessage());
+      stderr.flush();
       return 2;
     }
-    Vertx vertx = Vertx.vertx();
-    TrackerSession session = null;
+    PeerNode node;
     try {
-      TrackerClient client = new TrackerClient(vertx, tracker, joinKey);
-      String sha256 = Sha256.isValid(wanted) ? wanted : findByName(client);
-      ShareIndex nothingShared = new ShareIndex();
-      // The tracker wants every peer to have a files address; this one serves nothing (404) and leaves at the end,
-      // so a handful of connections is plenty.
-      FilesVerticle files = new FilesVerticle(nothingShared, new UploadSlots(1), "127.0.0.1", 0, 0,
-          PeerConfig.DEFAULT_IDLE_TIMEOUT, 16);
-      vertx.deployVerticle(files).await(STEP_SECONDS, TimeUnit.SECONDS);
-      NodeContext node = new NodeContext(vertx);
-      session = new TrackerSession(vertx, node, client, "shoal-get", "http://127.0.0.1:" + files.actualPort(), nothingShared);
-      session.start().await(STEP_SECONDS, TimeUnit.SECONDS);
-      if (!session.registered()) {
+      node = PeerNode.startDownloadOnly(config);
+    } catch (RuntimeException e) {
+      stderr.println("shoal get: could not start: " + e.getMessage());
+      stderr.flush();
+      return 1;
+    }
+    try {
+      if (!node.registered()) {
         // The tracker's own sentence when it answered (a missing or wrong join key, a rate limit), else unreachable.
-        stderr.println("shoal get: " + (session.lastRefusal() instanceof ApiError refused
+        stderr.println("shoal get: " + (node.registrationRefusal() instanceof ApiError refused
             && !"tracker_unreachable".equals(refused.code())
             ? refused.getMessage() : "the tracker at " + tracker + " cannot be reached."));
         return 1;
       }
-      Downloads downloads = new Downloads(vertx, node, session, client, settings, (file, hash, pieces) -> Future.succeededFuture());
-      DownloadStatus started = downloads.start(sha256).await(STEP_SECONDS, TimeUnit.SECONDS);
-      ProgressBar bar = new ProgressBar(stdout, terminal.isTerminal());
-      Future<DownloadStatus> finished = downloads.whenFinished(started.downloadId());
-      DownloadStatus now = started;
-      while (!finished.isComplete()) {
-        bar.update(now.bytes(), now.size());
-        try {
-          finished.await(250, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-          now = downloads.find(started.downloadId()).await(STEP_SECONDS, TimeUnit.SECONDS).orElse(now);
-        }
-      }
-      DownloadStatus end = finished.result();
-      bar.update(end.bytes(), end.size());
-      bar.finish();
-      removeIfEmpty(settings.partialDir());
-      removeIfEmpty(settings.partialDir().getParent());
+      String sha256 = Sha256.isValid(wanted) ? wanted : findByName(node.tracker());
+      DownloadStatus end = follow(node.downloads(), sha256, stdout);
       if (!end.done()) {
         stderr.println("shoal get: " + end.error());
         return 1;
@@ -142,17 +115,37 @@ public final class GetCommand implements Callable<Integer> {
       stderr.println("shoal get: " + e.getMessage());
       return "not_available".equals(e.code()) ? NOT_AVAILABLE : 1;
     } finally {
-      if (session != null) {
-        try {
-          session.leave().await(5, TimeUnit.SECONDS);
-        } catch (Exception e) {
-          stderr.println("shoal get: could not leave the tracker: " + e.getMessage());
-        }
-      }
-      vertx.close().await(STEP_SECONDS, TimeUnit.SECONDS);
+      // Leaves the tracker, so that its records of this short-lived peer are deleted at once.
+      node.close();
       stdout.flush();
       stderr.flush();
     }
+  }
+
+  /** The options as one config; throws IllegalArgumentException with a sentence when one is off. */
+  PeerConfig config() {
+    return PeerConfig.downloadOnly(tracker, out).withJoinKey(joinKey)
+        .withSources(download.sources()).withPatience(download.patience());
+  }
+
+  /** Starts the download and draws its progress until it ends, however it ends; answers how it ended. */
+  private DownloadStatus follow(Downloads downloads, String sha256, PrintWriter stdout) throws Exception {
+    DownloadStatus started = downloads.start(sha256).await(STEP_SECONDS, TimeUnit.SECONDS);
+    ProgressBar bar = new ProgressBar(stdout, terminal.isTerminal());
+    Future<DownloadStatus> finished = downloads.whenFinished(started.downloadId());
+    DownloadStatus now = started;
+    while (!finished.isComplete()) {
+      bar.update(now.bytes(), now.size());
+      try {
+        finished.await(250, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        now = downloads.find(started.downloadId()).await(STEP_SECONDS, TimeUnit.SECONDS).orElse(now);
+      }
+    }
+    DownloadStatus end = finished.result();
+    bar.update(end.bytes(), end.size());
+    bar.finish();
+    return end;
   }
 
   /** The hash of the file called exactly {@code wanted}; not_available when none is, an error when several differ. */
@@ -172,13 +165,5 @@ public final class GetCommand implements Callable<Integer> {
           + String.join(", ", hashes) + ".");
     }
     return hashes.get(0);
-  }
-
-  private static void removeIfEmpty(Path dir) {
-    try {
-      Files.deleteIfExists(dir);
-    } catch (IOException e) {
-      // not empty: something else lives there
-    }
   }
 }

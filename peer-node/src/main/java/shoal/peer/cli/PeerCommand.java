@@ -1,11 +1,14 @@
 package shoal.peer.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import shoal.common.cli.DurationConverter;
 import shoal.peer.Main;
 import shoal.peer.PeerConfig;
@@ -63,7 +66,7 @@ public final class PeerCommand implements Callable<Integer> {
   int maxUploads;
 
   @Mixin
-  PatienceOptions patience;
+  DownloadOptions download;
 
   @Option(names = "--idle-timeout", defaultValue = "${env:SHOAL_IDLE_TIMEOUT:-30s}", converter = DurationConverter.class,
       description = "A connection to the files or control port moving no byte this long is closed, and so is a request "
@@ -75,23 +78,26 @@ public final class PeerCommand implements Callable<Integer> {
           + "the machine can read command lines.")
   String joinKey;
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() {
+    PrintWriter stderr = spec.commandLine().getErr();
     PeerConfig config;
     try {
-      String peerName = name != null && !name.isBlank() ? name
-          : share.toAbsolutePath().normalize().getFileName() == null ? "peer" : share.toAbsolutePath().normalize().getFileName().toString();
-      config = new PeerConfig(tracker, share, peerName, host, port, advertise, controlPort, controlToken, uploadLimit,
-          maxUploads, patience.patience(), idleTimeout, PeerConfig.DEFAULT_RESCAN_INTERVAL).withJoinKey(joinKey);
+      config = config();
     } catch (IllegalArgumentException e) {
-      System.err.println("shoal peer: " + e.getMessage());
+      stderr.println("shoal peer: " + e.getMessage());
+      stderr.flush();
       return 2;
     }
     PeerNode node;
     try {
       node = PeerNode.start(config);
     } catch (RuntimeException e) {
-      System.err.println("shoal peer: could not start: " + e.getMessage());
+      stderr.println("shoal peer: could not start: " + e.getMessage());
+      stderr.flush();
       return 1;
     }
     Main.keepRunning();
@@ -103,5 +109,14 @@ public final class PeerCommand implements Callable<Integer> {
     System.out.println("control " + node.controlUrl());
     System.out.flush();
     return 0;
+  }
+
+  /** The options as one config; throws IllegalArgumentException with a sentence when one is off. */
+  PeerConfig config() {
+    String peerName = name != null && !name.isBlank() ? name
+        : share.toAbsolutePath().normalize().getFileName() == null ? "peer" : share.toAbsolutePath().normalize().getFileName().toString();
+    return new PeerConfig(tracker, share, peerName, host, port, advertise, controlPort, controlToken, uploadLimit,
+        maxUploads, download.patience(), idleTimeout, PeerConfig.DEFAULT_RESCAN_INTERVAL)
+        .withSources(download.sources()).withJoinKey(joinKey);
   }
 }
