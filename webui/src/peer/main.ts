@@ -9,7 +9,9 @@ interface SharedFile { sha256: string; name: string; size: number }
 interface FileSummary extends SharedFile { holders: number }
 interface Status { peerId: string | null; name: string; tracker: string; registered: boolean; files: number; uploads: number; downloads: number }
 interface Download { downloadId: string; sha256: string; name: string; size: number; bytes: number; state: string; speed: number;
-  sources: { peerId: string; bytes: number }[]; error: string | null }
+  sources: Source[]; error: string | null }
+/** One holder a download uses: bytes received, its rate now, and the verified pieces it supplied. */
+interface Source { peerId: string; bytes: number; rate?: number; pieces?: number }
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const FINISHED = new Set(['done', 'failed', 'cancelled']);
@@ -125,11 +127,21 @@ function renderDownloads(): void {
       el('td', {}, progressBar(done, `${d.name}: ${label}`)),
       el('td', { class: 'num' }, d.state === 'running' ? rate(d.speed) : '—'),
       el('td', { class: 'num' }, d.state === 'running' ? eta(d.size - d.bytes, d.speed) : '—'),
-      el('td', { class: 'hide-narrow' }, d.sources.map((s) => `${s.peerId.slice(0, 8)} (${bytes(s.bytes)})`).join(', ') || '—'),
+      el('td', { class: 'hide-narrow' }, d.sources.length ? sourceList(d) : '—'),
       el('td', {}, FINISHED.has(d.state) ? '' : cancelButton(d)));
   });
   byId('downloads').replaceChildren(...rows);
   byId('downloads-empty').hidden = rows.length > 0;
+}
+
+/** Each source on a line of its own: who, how much it gave, how fast it gives now, how many pieces. */
+function sourceList(d: Download): HTMLElement {
+  return el('ul', { class: 'sources' }, ...d.sources.map((s) => {
+    const parts = [s.peerId.slice(0, 8), bytes(s.bytes)];
+    if (d.state === 'running' && s.rate) parts.push(rate(s.rate));
+    if (s.pieces !== undefined) parts.push(`${s.pieces} ${s.pieces === 1 ? 'piece' : 'pieces'}`);
+    return el('li', { 'data-peer-id': s.peerId }, parts.join(' · '));
+  }));
 }
 
 function showNotice(message: string): void {

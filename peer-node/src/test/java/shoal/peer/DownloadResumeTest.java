@@ -93,7 +93,7 @@ class DownloadResumeTest {
         assertThat(first.downloads().find(downloadId).await().orElseThrow().bytes()).isGreaterThan(size / 4));
     first.close();
     assertThat(partialData(share)).extracting(path -> path.getFileName().toString())
-        .containsExactlyInAnyOrder(sha256 + ".part", sha256 + ".download");
+        .containsExactlyInAnyOrder(sha256 + ".part", sha256 + ".have", sha256 + ".download");
 
     PeerNode second = network.peer("downloader", share);
     Eventually.within(Duration.ofSeconds(30), () -> assertThat(second.downloads().all().await())

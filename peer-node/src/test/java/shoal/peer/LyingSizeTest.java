@@ -128,10 +128,7 @@ class LyingSizeTest {
         out.write(list.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         return;
       }
-      long from = request.rangeStart();
-      FakeHolder.head(out, from == 0 ? "200 OK" : "206 Partial Content", "Content-Length: " + (size - from),
-          "Content-Range: bytes " + from + "-" + (size - 1) + "/" + size);
-      out.write(wrong, (int) from, (int) (size - from));
+      FakeHolder.answerRange(request, out, wrong, (body, from, to) -> body.write(wrong, (int) from, (int) (to - from)));
     })) {
       String liarId = liar.register(network.tracker(), "liar", TrackerApi.file(sha256, "model.bin", size));
       assertThat(network.occupyHolder(sha256, liarId)).isEqualTo(honest.peerId());

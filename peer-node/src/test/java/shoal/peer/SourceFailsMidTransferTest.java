@@ -41,13 +41,13 @@ class SourceFailsMidTransferTest {
 
 
   @Test
-  @DisplayName("When the source is killed mid-transfer the download completes from another holder, identical, fetching only the rest")
+  @DisplayName("With one source at a time (--sources 1), when the source is killed mid-transfer the download completes from another holder, identical, fetching only the rest")
   void resumesFromAnotherHolder(@TempDir Path first, @TempDir Path second, @TempDir Path downloading) throws Exception {
     String sha256 = TestFiles.random(first.resolve("dataset.csv"), SIZE, 11);
     TestFiles.random(second.resolve("dataset.csv"), SIZE, 11);
     PeerNode slow = network.peer("slow", first, config -> config.withUploadLimit(4L << 20));
     PeerNode backup = network.peer("backup", second);
-    PeerNode downloader = network.peer("downloader", downloading);
+    PeerNode downloader = network.peer("downloader", downloading, config -> config.withSources(1));
     assertThat(network.occupyHolder(sha256, slow.peerId())).isEqualTo(backup.peerId());
     String slowId = slow.peerId();
 

@@ -20,7 +20,6 @@ import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import shoal.common.transfer.FailureReason;
-import shoal.peer.share.PieceHashes;
 import shoal.peer.share.Sha256;
 
 /**
@@ -57,11 +56,6 @@ final class PartialFile {
   private long length;
   /** The writer of the body streaming in; null between bodies. */
   private DiskWriter writer;
-  /** The pieces the bytes are checked against as they arrive; null when no holder listed them. */
-  private PieceHashes pieces;
-  /** The end of the last piece that matched, and the whole-file digest there (with pieces only). */
-  private long verifiedLength;
-  private MessageDigest verifiedDigest = Sha256.newDigest();
 
   private PartialFile(Vertx vertx, Path path) {
     this.vertx = vertx;
@@ -108,8 +102,6 @@ final class PartialFile {
     if (fromStart) {
       digest = Sha256.newDigest();
       length = 0;
-      verifiedLength = 0;
-      verifiedDigest = Sha256.newDigest();
     }
     body.pause();
     // Vert.x reports a hang-up to a paused response at once, ahead of the bytes and the end it has
@@ -122,8 +114,7 @@ final class PartialFile {
       channel.truncate(offset);
       return channel.position(offset);
     }).recover(e -> Future.failedFuture(new DiskFailure(path, e))).compose(channel -> {
-      PieceCheck check = pieces == null ? null : new PieceCheck(pieces, offset, digest);
-      DiskWriter writer = new DiskWriter(channel, limit, onBytes, check);
+      DiskWriter writer = new DiskWriter(channel, limit, onBytes);
       this.writer = writer;
       return body.pipe().endOnComplete(false).to(writer)
           .transform(received -> writer.finish().<Void>transform(written -> {
@@ -131,20 +122,7 @@ final class PartialFile {
             if (written.failed()) {
               digest = Sha256.newDigest();
               length = 0;
-              verifiedLength = 0;
-              verifiedDigest = Sha256.newDigest();
               return Future.failedFuture(new DiskFailure(path, written.cause()));
-            }
-            if (check != null) {
-              verifiedLength = check.verifiedLength();
-              verifiedDigest = check.verifiedDigest();
-              if (check.wrongPiece() >= 0) {
-                // Cut back, on disk (in finish) and here, to the end of the last piece that matched.
-                length = verifiedLength;
-                digest = check.verifiedDigest();
-                return Future.failedFuture(new SourceFailure(FailureReason.CORRUPT,
-                    "piece " + check.wrongPiece() + " did not match its SHA-256"));
-              }
             }
             return received.succeeded() ? Future.succeededFuture() : Future.failedFuture(received.cause());
           }));
@@ -160,81 +138,7 @@ final class PartialFile {
   Future<Void> discard() {
     digest = Sha256.newDigest();
     length = 0;
-    verifiedLength = 0;
-    verifiedDigest = Sha256.newDigest();
     return vertx.executeBlocking(() -> Files.deleteIfExists(path)).mapEmpty();
-  }
-
-  /**
-   * Checks every byte from now on against {@code expected}, piece by piece, and first keeps of the
-   * bytes already held only the pieces that match, from the start up to the first that does not
-   * (an earlier run's, or another source's before the list was known).
-   */
-  Future<Void> usePieces(PieceHashes expected) {
-    pieces = expected;
-    long held = length;
-    return vertx.<PieceCheck>executeBlocking(() -> {
-      PieceCheck check = new PieceCheck(expected, 0, Sha256.newDigest());
-      MessageDigest fileDigest = Sha256.newDigest();
-      try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-          StandardOpenOption.WRITE)) {
-        ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
-        long read = 0;
-        while (read < held && check.wrongPiece() < 0) {
-          buffer.clear().limit((int) Math.min(Math.min(buffer.capacity(), check.roomInPiece()), held - read));
-          int n = channel.read(buffer, read);
-          if (n < 0) {
-            break;
-          }
-          buffer.flip();
-          fileDigest.update(buffer.duplicate());
-          check.accept(buffer, fileDigest);
-          read += n;
-        }
-        channel.truncate(check.verifiedLength());
-      }
-      return check;
-    }).recover(e -> Future.failedFuture(new DiskFailure(path, e))).map(check -> {
-      verifiedLength = check.verifiedLength();
-      verifiedDigest = check.verifiedDigest();
-      length = verifiedLength;
-      digest = check.verifiedDigest();
-      return null;
-    });
-  }
-
-  /** Stops checking pieces: the list was for another size, or it lied. */
-  void forgetPieces() {
-    pieces = null;
-  }
-
-  /** The piece hashes the bytes are checked against; null when there are none. */
-  PieceHashes pieces() {
-    return pieces;
-  }
-
-  /** Whether the bytes are checked piece by piece. */
-  boolean checksPieces() {
-    return pieces != null;
-  }
-
-  /**
-   * Cuts the file back to the end of its last verified piece, so that every piece is the work of
-   * one source: when a piece then fails, that source alone sent it.
-   */
-  Future<Void> dropUnverifiedTail() {
-    if (pieces == null || length == verifiedLength) {
-      return Future.succeededFuture();
-    }
-    long keep = verifiedLength;
-    length = keep;
-    digest = Sha256.copy(verifiedDigest);
-    return vertx.<Void>executeBlocking(() -> {
-      try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
-        channel.truncate(keep);
-      }
-      return null;
-    }).recover(e -> Future.failedFuture(new DiskFailure(path, e)));
   }
 
   /** This node's own disk failed (full, read-only, gone): no source is to blame. */
@@ -261,10 +165,6 @@ final class PartialFile {
     private final FileChannel channel;
     private final long limit;
     private final LongConsumer onBytes;
-    /** Checks pieces as they pass, on the worker; null without a piece list. */
-    private final PieceCheck check;
-    /** Set on the event loop once a worker task has reported a wrong piece. */
-    private boolean wrongPieceSeen;
     /** Bytes hashed and on their way to the file; touched by the worker only, one ordered task at a time. */
     private final ByteBuffer staging = ByteBuffer.allocateDirect(WRITE_BYTES);
     private List<Buffer> batch = new ArrayList<>();
@@ -278,19 +178,14 @@ final class PartialFile {
     /** Set while the pipe holds the source back for the disk. */
     private Handler<Void> drainHandler;
 
-    DiskWriter(FileChannel channel, long limit, LongConsumer onBytes, PieceCheck check) {
+    DiskWriter(FileChannel channel, long limit, LongConsumer onBytes) {
       this.channel = channel;
-      this.check = check;
       this.limit = limit;
       this.onBytes = onBytes;
     }
 
     @Override
     public Future<Void> write(Buffer data) {
-      if (wrongPieceSeen) {
-        // Fails the pipe, so that the source is cut off now rather than streaming the rest for nothing.
-        return Future.failedFuture(new SourceFailure(FailureReason.CORRUPT, "a piece did not match its SHA-256"));
-      }
       if (length + data.length() > limit) {
         return Future.failedFuture(new SourceFailure(FailureReason.OVERSIZED,
             "it sent more than the " + limit + " bytes of its file"));
@@ -315,19 +210,16 @@ final class PartialFile {
       long bytes = batchBytes;
       batch = new ArrayList<>();
       batchBytes = 0;
-      vertx.<Boolean>executeBlocking(() -> {
-        if (failure == null && (check == null || check.wrongPiece() < 0)) {
+      vertx.<Void>executeBlocking(() -> {
+        if (failure == null) {
           try {
             hashAndWrite(buffers);
           } catch (IOException e) {
             failure = e;
           }
         }
-        return check != null && check.wrongPiece() >= 0;
+        return null;
       }, true).onComplete(done -> {
-        if (done.succeeded() && done.result()) {
-          wrongPieceSeen = true;
-        }
         queuedBytes -= bytes;
         Handler<Void> drain = drainHandler;
         if (drain != null && queuedBytes <= QUEUE_LIMIT / 2) {
@@ -345,24 +237,15 @@ final class PartialFile {
     private void hashAndWrite(List<Buffer> buffers) throws IOException {
       for (Buffer buffer : buffers) {
         for (ByteBuffer bytes : ((BufferInternal) buffer).getByteBuf().nioBuffers()) {
+          digest.update(bytes.duplicate());
           while (bytes.hasRemaining()) {
-            // With pieces, one piece's bytes at a time, so that a wrong piece stops the file at its start.
-            int end = check == null ? bytes.limit() : bytes.position() + Math.min(bytes.remaining(), check.roomInPiece());
-            ByteBuffer segment = bytes.duplicate().limit(end);
-            digest.update(segment.duplicate());
-            if (check != null && !check.accept(segment.duplicate(), digest)) {
-              return;
+            if (!staging.hasRemaining()) {
+              writeStaged();
             }
-            while (segment.hasRemaining()) {
-              if (!staging.hasRemaining()) {
-                writeStaged();
-              }
-              int n = Math.min(segment.remaining(), staging.remaining());
-              staging.put(staging.position(), segment, segment.position(), n);
-              staging.position(staging.position() + n);
-              segment.position(segment.position() + n);
-            }
-            bytes.position(end);
+            int n = Math.min(bytes.remaining(), staging.remaining());
+            staging.put(staging.position(), bytes, bytes.position(), n);
+            staging.position(staging.position() + n);
+            bytes.position(bytes.position() + n);
           }
         }
       }
@@ -385,9 +268,6 @@ final class PartialFile {
         try (channel) {
           if (failure == null) {
             writeStaged();
-            if (check != null && check.wrongPiece() >= 0) {
-              channel.truncate(check.verifiedLength());
-            }
           }
         }
         if (failure != null) {

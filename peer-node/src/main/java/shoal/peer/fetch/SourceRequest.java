@@ -39,6 +39,17 @@ final class SourceRequest {
    * cannot be made to resolve elsewhere between the check and the connection.
    */
   static Future<RequestOptions> to(Vertx vertx, String sourceAddress, String sha256, long offset) {
+    return checked(vertx, sourceAddress, sha256).map(options -> offset == 0 ? options
+        : options.putHeader("Range", "bytes=" + offset + "-").putHeader("If-Range", "\"" + sha256 + "\""));
+  }
+
+  /** The request for bytes {@code first} to {@code last} (inclusive) of {@code sha256}: one piece. */
+  static Future<RequestOptions> range(Vertx vertx, String sourceAddress, String sha256, long first, long last) {
+    return checked(vertx, sourceAddress, sha256).map(options -> options
+        .putHeader("Range", "bytes=" + first + "-" + last).putHeader("If-Range", "\"" + sha256 + "\""));
+  }
+
+  private static Future<RequestOptions> checked(Vertx vertx, String sourceAddress, String sha256) {
     PeerAddress address;
     try {
       address = PeerAddress.parse(sourceAddress);
@@ -51,18 +62,14 @@ final class SourceRequest {
           if (PeerAddress.isForbidden(resolved)) {
             return Future.failedFuture(new SourceFailure(FailureReason.BAD_ADDRESS, address.host() + " resolves to " + resolved));
           }
-          RequestOptions options = new RequestOptions()
+          return Future.succeededFuture(new RequestOptions()
               .setMethod(HttpMethod.GET)
               .setServer(SocketAddress.inetSocketAddress(new InetSocketAddress(resolved, address.port())))
               .setHost(address.host())
               .setPort(address.port())
               .setSsl(address.tls())
               .setURI(address.filesPath(sha256))
-              .setFollowRedirects(false);
-          if (offset > 0) {
-            options.putHeader("Range", "bytes=" + offset + "-").putHeader("If-Range", "\"" + sha256 + "\"");
-          }
-          return Future.succeededFuture(options);
+              .setFollowRedirects(false));
         });
   }
 
@@ -131,6 +138,32 @@ final class SourceRequest {
     if (contentLength != null && !contentLength.equals(String.valueOf(expectedLength))) {
       return Optional.of(new SourceFailure(FailureReason.SIZE_MISMATCH,
           "it announced " + contentLength + " bytes, not " + expectedLength));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Why the answer to a request for bytes {@code first} to {@code last} of a file of {@code size}
+   * bytes may not be written, if it may not: anything but 206 with exactly that Content-Range
+   * (and a Content-Length that agrees), or 200 with the whole file when the whole file was asked.
+   */
+  static Optional<SourceFailure> rangeRefusal(HttpClientResponse response, long first, long last, long size) {
+    int status = response.statusCode();
+    boolean wholeAsked = first == 0 && last == size - 1;
+    if (status != 206 && !(status == 200 && wholeAsked)) {
+      return Optional.of(new SourceFailure(status == 503 ? FailureReason.BUSY : FailureReason.REFUSED,
+          status == 200 ? "it ignored the range it was asked for" : "it answered HTTP " + status));
+    }
+    String expectedRange = "bytes " + first + "-" + last + "/" + size;
+    String contentRange = response.getHeader(HttpHeaders.CONTENT_RANGE);
+    if (status == 206 && !expectedRange.equals(contentRange)) {
+      return Optional.of(new SourceFailure(FailureReason.SIZE_MISMATCH,
+          "it answered with Content-Range '" + contentRange + "', not '" + expectedRange + "'"));
+    }
+    String contentLength = response.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (contentLength != null && !contentLength.equals(String.valueOf(last - first + 1))) {
+      return Optional.of(new SourceFailure(FailureReason.SIZE_MISMATCH,
+          "it announced " + contentLength + " bytes, not " + (last - first + 1)));
     }
     return Optional.empty();
   }

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 import shoal.peer.share.Sha256;
 
 /**
- * What lets a download outlive its node: beside each partial file, a small record
+ * What lets a download outlive its node: beside its partial data, a small record
  * ({@code <sha256>.download}, JSON) saying that the download is wanted. A node that starts again,
  * after a stop or a {@code kill -9}, carries on with every recorded download from the bytes on
  * disk, and removes partial data that no record owns. Every method blocks: call from a worker.
@@ -22,7 +22,8 @@ final class UnfinishedDownloads {
 
   private static final Logger LOG = LoggerFactory.getLogger(UnfinishedDownloads.class);
   private static final String RECORD = ".download";
-  private static final String PARTIAL = ".part";
+  /** What a recorded download may own beside its record: its bytes, and the pieces among them that matched. */
+  private static final List<String> OWNED = List.of(".part", ".have");
 
   private final Path dir;
 
@@ -45,7 +46,7 @@ final class UnfinishedDownloads {
   /**
    * The SHA-256 of every recorded download, after removing what no record owns: partial files of
    * downloads that were cancelled, failed or finished while the node was going down, half-written
-   * records, and anything else in the folder.
+   * records, spare copies of pieces, and anything else in the folder.
    */
   List<String> recordedSweepingTheRest() throws IOException {
     List<String> recorded = new ArrayList<>();
@@ -63,7 +64,8 @@ final class UnfinishedDownloads {
     try (Stream<Path> entries = Files.list(dir)) {
       for (Path entry : entries.toList()) {
         String name = entry.getFileName().toString();
-        boolean owned = recorded.stream().anyMatch(sha256 -> name.equals(sha256 + RECORD) || name.equals(sha256 + PARTIAL));
+        boolean owned = recorded.stream().anyMatch(sha256 -> name.equals(sha256 + RECORD)
+            || OWNED.stream().anyMatch(suffix -> name.equals(sha256 + suffix)));
         if (!owned && Files.isRegularFile(entry)) {
           LOG.info("removing {}: no unfinished download owns it", entry);
           Files.delete(entry);

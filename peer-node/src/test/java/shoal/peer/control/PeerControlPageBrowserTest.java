@@ -100,7 +100,7 @@ class PeerControlPageBrowserTest {
   }
 
   @Test
-  @DisplayName("a running download shows its rate, ETA and source; Cancel stops it, removes the partial file and shows it cancelled")
+  @DisplayName("a running download shows its rate, ETA and source with the source's bytes, rate and pieces; Cancel stops it, removes the partial file and shows it cancelled")
   void showsRateEtaSourcesAndCancels() throws Exception {
     // 16 MiB at 1 MiB/s: about 16 s, so the row is seen running and cancelled long before it could finish.
     String sha256 = TestFiles.random(holderShare.resolve("long-lecture.mp4"), 16L << 20, 11);
@@ -115,8 +115,11 @@ class PeerControlPageBrowserTest {
     browser.waitFor(Duration.ofSeconds(10), d -> displayed(row)
         && browser.text(row + " td:nth-child(3)").matches("\\d+(\\.\\d)? (KiB|MiB)/s")
         && browser.text(row + " td:nth-child(4)").matches("\\d+ (s|min)"));
-    assertThat(browser.text(row + " td:nth-child(5)")).as("the source, by the start of its peer id")
-        .startsWith(holder.peerId().substring(0, 8));
+    String source = row + " td:nth-child(5) li[data-peer-id='" + holder.peerId() + "']";
+    // The source's line: the start of its peer id, the bytes it sent, its rate now, and its verified pieces.
+    browser.waitFor(Duration.ofSeconds(10), d -> displayed(source) && browser.text(source).matches(
+        java.util.regex.Pattern.quote(holder.peerId().substring(0, 8))
+            + " · \\d+(\\.\\d)? (B|KiB|MiB) · \\d+(\\.\\d)? (KiB|MiB)/s · [1-9]\\d* pieces?"));
 
     // The row is drawn anew with each progress event, so the button is found and clicked in one step,
     // again if it was replaced in between.

@@ -33,9 +33,23 @@ public final class FakeHolder implements AutoCloseable {
    * One request as received.
    *
    * @param target the request target, e.g. {@code /files/<sha256>}
-   * @param rangeStart the first byte of {@code Range: bytes=N-}, 0 without one
+   * @param rangeStart the first byte of {@code Range: bytes=N-} or {@code bytes=N-M}, 0 without one
+   * @param rangeEnd the last byte asked for, inclusive ({@code M} of {@code bytes=N-M}); -1 without
+   *     one, that is to the end of the file
+   * @param ifRange the {@code If-Range} header as sent, e.g. {@code "<sha256>"} with its quotes; null without one
    */
-  public record Request(String target, long rangeStart) {}
+  public record Request(String target, long rangeStart, long rangeEnd, String ifRange) {
+
+    /** Whether it asked for a closed range {@code bytes=N-M}, as a downloader asks for one piece. */
+    public boolean asksForRange() {
+      return rangeEnd >= 0;
+    }
+
+    /** The last byte it asked for in a file of {@code size} bytes: {@link #rangeEnd}, or the file's last. */
+    public long lastByte(long size) {
+      return asksForRange() ? Math.min(rangeEnd, size - 1) : size - 1;
+    }
+  }
 
   private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
   private final Answer answer;
@@ -120,12 +134,20 @@ public final class FakeHolder implements AutoCloseable {
         return;
       }
       long rangeStart = 0;
+      long rangeEnd = -1;
+      String ifRange = null;
       for (String line = head.readLine(); line != null && !line.isEmpty(); line = head.readLine()) {
-        if (line.toLowerCase(Locale.ROOT).startsWith("range: bytes=")) {
-          rangeStart = Long.parseLong(line.substring("range: bytes=".length(), line.indexOf('-')));
+        String lower = line.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("range: bytes=")) {
+          String spec = line.substring("range: bytes=".length()).trim();
+          int dash = spec.indexOf('-');
+          rangeStart = Long.parseLong(spec.substring(0, dash));
+          rangeEnd = dash + 1 < spec.length() ? Long.parseLong(spec.substring(dash + 1)) : -1;
+        } else if (lower.startsWith("if-range:")) {
+          ifRange = line.substring("if-range:".length()).trim();
         }
       }
-      Request request = new Request(requestLine.split(" ")[1], rangeStart);
+      Request request = new Request(requestLine.split(" ")[1], rangeStart, rangeEnd, ifRange);
       requests.add(request);
       OutputStream out = socket.getOutputStream();
       answer.answer(request, out);
@@ -147,6 +169,29 @@ public final class FakeHolder implements AutoCloseable {
     }
     text.append("Connection: close\r\n");
     out.write(text.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+  }
+
+  /**
+   * Answers {@code request} as an honest files port would, from {@code content}: 200 with the whole
+   * file, or 206 with the range asked for; the body is what {@code body} makes of the bytes due
+   * (a rotten holder flips some, a dropping one sends half).
+   */
+  public static void answerRange(Request request, OutputStream out, byte[] content, Body body) throws IOException {
+    long first = request.rangeStart();
+    long last = request.lastByte(content.length);
+    if (first == 0 && !request.asksForRange()) {
+      head(out, "200 OK", "Content-Length: " + content.length);
+    } else {
+      head(out, "206 Partial Content", "Content-Length: " + (last + 1 - first),
+          "Content-Range: bytes " + first + "-" + last + "/" + content.length);
+    }
+    body.write(out, first, last + 1);
+  }
+
+  /** Writes bytes {@code from} (inclusive) to {@code to} (exclusive) of a file, as the test wants. */
+  @FunctionalInterface
+  public interface Body {
+    void write(OutputStream out, long from, long to) throws IOException;
   }
 
   @Override

@@ -1,0 +1,253 @@
+package shoal.peer.fetch;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.BitSet;
+import java.util.concurrent.Callable;
+import shoal.peer.share.PieceHashes;
+import shoal.peer.share.PieceLayout;
+import shoal.peer.share.Sha256;
+
+/**
+ * A download fetched in pieces, on disk before it is verified: a hidden {@code <sha256>.part} file
+ * of the file's size, filled piece by piece in any order, and beside it {@code <sha256>.have}, the
+ * numbers of the pieces that matched their hashes, appended as each one does. Only pieces listed
+ * there survive a restart or a {@code kill -9}, and each is checked again when the file is opened,
+ * so what a crash left half-written is fetched again.
+ *
+ * <p>All disk work of one download runs on one worker thread of its own, one task after another:
+ * the pieces of several sources are written through the same file, and a piece that matched is
+ * sealed there, in the same thread, so that no later write (an endgame loser's, say) can touch it.
+ * The bytes of a second source on a piece already being fetched go to a spare file of their own
+ * ({@code <sha256>.spare-<piece>}) and are copied into place only if they win.
+ */
+final class PieceFile {
+
+  private static final int READ_BYTES = 1 << 20;
+
+  private final Vertx vertx;
+  private final Path dir;
+  private final String sha256;
+  private final PieceHashes pieces;
+  private final WorkerExecutor disk;
+  private final FileChannel channel;
+  private final FileChannel have;
+  /** Touched on the disk thread only: the pieces verified and written, which nothing may overwrite. */
+  private final BitSet sealed;
+  /** A copy of {@link #sealed} as opened, for the download's context. */
+  private final BitSet verifiedAtOpen;
+  /** Reused by every write task: the disk thread runs one at a time. */
+  final ByteBuffer staging = ByteBuffer.allocateDirect(256 << 10);
+
+  private PieceFile(Vertx vertx, Path dir, String sha256, PieceHashes pieces, WorkerExecutor disk, FileChannel channel,
+      FileChannel have, BitSet sealed) {
+    this.vertx = vertx;
+    this.dir = dir;
+    this.sha256 = sha256;
+    this.pieces = pieces;
+    this.disk = disk;
+    this.channel = channel;
+    this.have = have;
+    this.sealed = sealed;
+    this.verifiedAtOpen = (BitSet) sealed.clone();
+  }
+
+  static Path partPath(Path dir, String sha256) {
+    return dir.resolve(sha256 + ".part");
+  }
+
+  static Path havePath(Path dir, String sha256) {
+    return dir.resolve(sha256 + ".have");
+  }
+
+  /**
+   * The piece file for {@code sha256} checked against {@code pieces}. Of what an earlier run left,
+   * the pieces its {@code .have} lists are kept when they still match (without a {@code .have},
+   * as a file fetched front to back leaves it, every whole piece within its length is tried).
+   */
+  static Future<PieceFile> open(Vertx vertx, Path dir, String sha256, PieceHashes pieces) {
+    WorkerExecutor disk = vertx.createSharedWorkerExecutor("shoal-pieces-" + sha256.substring(0, 12) + "-"
+        + System.nanoTime(), 1);
+    return disk.executeBlocking(() -> {
+      Files.createDirectories(dir);
+      Path part = partPath(dir, sha256);
+      Path haveFile = havePath(dir, sha256);
+      FileChannel channel = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ,
+          StandardOpenOption.WRITE);
+      try {
+        PieceLayout layout = pieces.layout();
+        BitSet candidates = new BitSet();
+        if (Files.isRegularFile(haveFile)) {
+          ByteBuffer listed = ByteBuffer.wrap(Files.readAllBytes(haveFile));
+          while (listed.remaining() >= Integer.BYTES) {
+            int piece = listed.getInt();
+            if (piece >= 0 && piece < layout.count()) {
+              candidates.set(piece);
+            }
+          }
+        } else {
+          long held = channel.size();
+          for (int piece = 0; piece < layout.count() && layout.start(piece) + layout.length(piece) <= held; piece++) {
+            candidates.set(piece);
+          }
+        }
+        if (channel.size() > layout.size()) {
+          channel.truncate(layout.size());
+        }
+        BitSet sealed = checked(channel, pieces, candidates);
+        // Rewritten whole, then renamed: the list on disk always names pieces that matched.
+        Path fresh = dir.resolve(sha256 + ".have.tmp");
+        ByteBuffer list = ByteBuffer.allocate(sealed.cardinality() * Integer.BYTES);
+        sealed.stream().forEach(list::putInt);
+        Files.write(fresh, list.array());
+        Files.move(fresh, haveFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        FileChannel have = FileChannel.open(haveFile, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        return new PieceFile(vertx, dir, sha256, pieces, disk, channel, have, sealed);
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
+    }).recover(e -> {
+      disk.close();
+      return Future.failedFuture(new PartialFile.DiskFailure(partPath(dir, sha256), e));
+    });
+  }
+
+  /** The pieces among {@code candidates} whose bytes on disk match their hashes. */
+  private static BitSet checked(FileChannel channel, PieceHashes pieces, BitSet candidates) throws IOException {
+    PieceLayout layout = pieces.layout();
+    BitSet matching = new BitSet();
+    ByteBuffer buffer = ByteBuffer.allocate(READ_BYTES);
+    for (int piece = candidates.nextSetBit(0); piece >= 0; piece = candidates.nextSetBit(piece + 1)) {
+      MessageDigest digest = Sha256.newDigest();
+      long position = layout.start(piece);
+      long end = position + layout.length(piece);
+      while (position < end) {
+        buffer.clear().limit((int) Math.min(buffer.capacity(), end - position));
+        int read = channel.read(buffer, position);
+        if (read < 0) {
+          break;
+        }
+        buffer.flip();
+        digest.update(buffer);
+        position += read;
+      }
+      if (position == end && pieces.matches(piece, digest.digest())) {
+        matching.set(piece);
+      }
+    }
+    return matching;
+  }
+
+  PieceHashes pieces() {
+    return pieces;
+  }
+
+  PieceLayout layout() {
+    return pieces.layout();
+  }
+
+  Path path() {
+    return partPath(dir, sha256);
+  }
+
+  /** The pieces held and verified when the file was opened. */
+  BitSet verifiedAtOpen() {
+    return (BitSet) verifiedAtOpen.clone();
+  }
+
+  /** The channel, for reading verified pieces (positional reads may run beside the disk thread's writes). */
+  FileChannel channel() {
+    return channel;
+  }
+
+  /** A writer for one source's bytes of {@code piece}; {@code spare} when another source is fetching it too. */
+  PieceWriter writer(int piece, boolean spare, java.util.function.LongConsumer onBytes) {
+    return new PieceWriter(this, piece, spare, onBytes);
+  }
+
+  /** Runs {@code task} on this download's disk thread, after every task handed over before it. */
+  <T> Future<T> onDisk(Callable<T> task) {
+    return disk.executeBlocking(task, true);
+  }
+
+  /** On the disk thread: whether {@code piece} is sealed. */
+  boolean isSealed(int piece) {
+    return sealed.get(piece);
+  }
+
+  /** On the disk thread: writes {@code bytes} at {@code position} of the part file. */
+  void write(ByteBuffer bytes, long position) throws IOException {
+    while (bytes.hasRemaining()) {
+      position += channel.write(bytes, position);
+    }
+  }
+
+  /**
+   * On the disk thread: marks {@code piece} verified, after copying a spare's bytes into place,
+   * and lists it in {@code .have} (after its bytes were written, so the list never names a
+   * piece that is not there).
+   */
+  void seal(int piece, FileChannel spare) throws IOException {
+    if (spare != null) {
+      long start = layout().start(piece);
+      long length = layout().length(piece);
+      long copied = 0;
+      while (copied < length) {
+        copied += channel.transferFrom(spare.position(copied), start + copied, length - copied);
+      }
+    }
+    sealed.set(piece);
+    ByteBuffer entry = ByteBuffer.allocate(Integer.BYTES).putInt(0, piece);
+    while (entry.hasRemaining()) {
+      have.write(entry);
+    }
+  }
+
+  /** On the disk thread: a spare file for a second source's bytes of {@code piece}. */
+  FileChannel openSpare(int piece) throws IOException {
+    return FileChannel.open(sparePath(piece), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+        StandardOpenOption.READ, StandardOpenOption.WRITE);
+  }
+
+  /** On the disk thread: removes the spare of {@code piece}. */
+  void dropSpare(int piece, FileChannel spare) throws IOException {
+    try (spare) {
+      Files.deleteIfExists(sparePath(piece));
+    }
+  }
+
+  private Path sparePath(int piece) {
+    return dir.resolve(sha256 + ".spare-" + piece);
+  }
+
+  /**
+   * Closes the files once every task handed over has run; {@code delete} removes them too (a
+   * cancel, a failure, or a list that lied), otherwise they stay for the next start.
+   */
+  Future<Void> close(boolean delete) {
+    return onDisk(() -> {
+      try (channel; have) {
+        if (delete) {
+          Files.deleteIfExists(path());
+          Files.deleteIfExists(havePath(dir, sha256));
+        }
+      }
+      return null;
+    }).<Void>mapEmpty().onComplete(closed -> disk.close())
+        .recover(e -> Future.failedFuture(new PartialFile.DiskFailure(path(), e)));
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+}

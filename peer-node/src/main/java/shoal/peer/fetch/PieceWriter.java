@@ -1,0 +1,235 @@
+package shoal.peer.fetch;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.streams.WriteStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongConsumer;
+import shoal.common.transfer.FailureReason;
+import shoal.peer.share.Sha256;
+
+/**
+ * The write end of one source's response for one piece: the event loop collects the buffers the
+ * network delivers, and the download's disk thread hashes each batch where it lies and writes it
+ * at the piece's place (or into a spare file, for a second source on the piece). The network is
+ * paused while {@value #QUEUE_LIMIT} bytes wait for the disk, so memory never grows with the
+ * piece or the file. {@link #finish()} tells how the piece came out.
+ */
+final class PieceWriter implements WriteStream<Buffer> {
+
+  /** How one source's attempt at a piece ended. */
+  enum Outcome {
+    /** The bytes matched the piece's hash and are in place for good. */
+    VERIFIED,
+    /** They did not match: the source sent a wrong piece. */
+    WRONG,
+    /** Another source's copy of the piece matched first: these bytes were not needed. */
+    TAKEN,
+    /** The body ended before the piece was whole. */
+    SHORT
+  }
+
+  private static final int BATCH_BYTES = 1 << 20;
+  private static final long QUEUE_LIMIT = 4L << 20;
+
+  private final PieceFile file;
+  private final int piece;
+  private final boolean spare;
+  private final long start;
+  private final int length;
+  private final LongConsumer onBytes;
+  private List<Buffer> batch = new ArrayList<>();
+  private long batchBytes;
+  private long queuedBytes;
+  /** Bytes accepted from the network, on the event loop. */
+  private long received;
+  private Handler<Void> drainHandler;
+  /** Set on the event loop once a batch found the piece sealed by another source or wrong: the pipe stops. */
+  private boolean moot;
+
+  // Touched by the disk thread only, one task after another.
+  private final MessageDigest digest = Sha256.newDigest();
+  private long written;
+  private FileChannel spareChannel;
+  private IOException failure;
+  private boolean taken;
+
+  PieceWriter(PieceFile file, int piece, boolean spare, LongConsumer onBytes) {
+    this.file = file;
+    this.piece = piece;
+    this.spare = spare;
+    this.start = file.layout().start(piece);
+    this.length = file.layout().length(piece);
+    this.onBytes = onBytes;
+  }
+
+  /** Bytes of the piece received so far. */
+  long received() {
+    return received;
+  }
+
+  /** Whether the network is paused for the disk: the source is not to blame for the quiet. */
+  boolean waitingForDisk() {
+    return drainHandler != null;
+  }
+
+  @Override
+  public Future<Void> write(Buffer data) {
+    if (moot) {
+      // Fails the pipe: the rest of the piece is not wanted (or another source already sealed it).
+      return Future.failedFuture(new SourceFailure(FailureReason.CONNECTION_LOST, "the piece is no longer needed"));
+    }
+    if (received + data.length() > length) {
+      return Future.failedFuture(new SourceFailure(FailureReason.OVERSIZED,
+          "it sent more than the " + length + " bytes of piece " + piece));
+    }
+    batch.add(data);
+    batchBytes += data.length();
+    queuedBytes += data.length();
+    received += data.length();
+    onBytes.accept(data.length());
+    if (batchBytes >= BATCH_BYTES) {
+      sendBatch();
+    }
+    return Future.succeededFuture();
+  }
+
+  private void sendBatch() {
+    List<Buffer> buffers = batch;
+    long bytes = batchBytes;
+    batch = new ArrayList<>();
+    batchBytes = 0;
+    file.onDisk(() -> {
+      store(buffers);
+      return taken || failure != null;
+    }).onComplete(done -> {
+      if (done.failed() || done.result()) {
+        moot = true;
+      }
+      queuedBytes -= bytes;
+      Handler<Void> drain = drainHandler;
+      if (drain != null && queuedBytes <= QUEUE_LIMIT / 2) {
+        drainHandler = null;
+        drain.handle(null);
+      }
+    });
+  }
+
+  /** On the disk thread: hashes the buffers where they lie and writes them, unless the piece is already sealed. */
+  private void store(List<Buffer> buffers) {
+    if (failure != null || taken) {
+      return;
+    }
+    if (file.isSealed(piece)) {
+      taken = true;
+      return;
+    }
+    ByteBuffer staging = file.staging;
+    try {
+      if (spare && spareChannel == null) {
+        spareChannel = file.openSpare(piece);
+      }
+      long position = written;
+      for (Buffer buffer : buffers) {
+        for (ByteBuffer bytes : ((BufferInternal) buffer).getByteBuf().nioBuffers()) {
+          digest.update(bytes.duplicate());
+          while (bytes.hasRemaining()) {
+            int n = Math.min(bytes.remaining(), staging.remaining());
+            staging.put(staging.position(), bytes, bytes.position(), n);
+            staging.position(staging.position() + n);
+            bytes.position(bytes.position() + n);
+            if (!staging.hasRemaining()) {
+              position = flush(staging, position);
+            }
+          }
+        }
+      }
+      flush(staging, position);
+    } catch (IOException e) {
+      failure = e;
+      staging.clear();
+    }
+  }
+
+  /** Writes what the staging buffer holds at {@code position} of the piece; answers the position after it. */
+  private long flush(ByteBuffer staging, long position) throws IOException {
+    staging.flip();
+    int n = staging.remaining();
+    if (spare) {
+      while (staging.hasRemaining()) {
+        spareChannel.write(staging, position + (n - staging.remaining()));
+      }
+    } else {
+      file.write(staging, start + position);
+    }
+    staging.clear();
+    written = position + n;
+    return written;
+  }
+
+  /**
+   * Writes what is left and tells how the piece came out: a whole piece that matches is sealed
+   * (a spare's bytes copied into place first). Fails with a {@link PartialFile.DiskFailure} when
+   * this node's disk failed.
+   */
+  Future<Outcome> finish() {
+    if (batchBytes > 0) {
+      sendBatch();
+    }
+    return file.onDisk(() -> {
+      try {
+        if (failure != null) {
+          throw failure;
+        }
+        if (taken || file.isSealed(piece)) {
+          return Outcome.TAKEN;
+        }
+        if (written < length) {
+          return Outcome.SHORT;
+        }
+        if (!file.pieces().matches(piece, digest.digest())) {
+          return Outcome.WRONG;
+        }
+        file.seal(piece, spareChannel);
+        return Outcome.VERIFIED;
+      } finally {
+        if (spareChannel != null) {
+          file.dropSpare(piece, spareChannel);
+        }
+      }
+    }).recover(e -> Future.failedFuture(new PartialFile.DiskFailure(file.path(), e)));
+  }
+
+  @Override
+  public Future<Void> end() {
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+    return this;
+  }
+
+  @Override
+  public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
+    return this;
+  }
+
+  @Override
+  public boolean writeQueueFull() {
+    return queuedBytes >= QUEUE_LIMIT;
+  }
+
+  @Override
+  public WriteStream<Buffer> drainHandler(Handler<Void> handler) {
+    this.drainHandler = handler;
+    return this;
+  }
+}
