@@ -45,6 +45,8 @@ final class PieceFile {
   private final BitSet sealed;
   /** A copy of {@link #sealed} as opened, for the download's context. */
   private final BitSet verifiedAtOpen;
+  /** Set on the disk thread once the files are closed: late writes of a stopped source find it. */
+  private boolean closed;
   /** Reused by every write task: the disk thread runs one at a time. */
   final ByteBuffer staging = ByteBuffer.allocateDirect(256 << 10);
 
@@ -215,6 +217,9 @@ final class PieceFile {
 
   /** On the disk thread: a spare file for a second source's bytes of {@code piece}. */
   FileChannel openSpare(int piece) throws IOException {
+    if (closed) {
+      throw new java.nio.channels.ClosedChannelException();
+    }
     return FileChannel.open(sparePath(piece), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
         StandardOpenOption.READ, StandardOpenOption.WRITE);
   }
@@ -236,10 +241,14 @@ final class PieceFile {
    */
   Future<Void> close(boolean delete) {
     return onDisk(() -> {
+      closed = true;
       try (channel; have) {
         if (delete) {
           Files.deleteIfExists(path());
           Files.deleteIfExists(havePath(dir, sha256));
+          for (int piece = 0; piece < layout().count(); piece++) {
+            Files.deleteIfExists(sparePath(piece));
+          }
         }
       }
       return null;
