@@ -74,7 +74,8 @@ public final class PeerNode implements AutoCloseable {
     Path share = Files.createDirectories(config.share()).toRealPath();
     FetchSettings fetching = FetchSettings.inside(share, config.patience());
     HashCache cache = HashCache.load(share.resolve(".shoal").resolve("hashes.tsv"));
-    scanner = new ShareScanner(vertx, share, index, cache);
+    NodeContext node = new NodeContext(vertx);
+    scanner = new ShareScanner(vertx, node, share, index, cache);
     UploadSlots uploads = new UploadSlots(config.maxUploads());
 
     FilesVerticle files = new FilesVerticle(index, uploads, config.host(), config.port(), config.uploadLimit(),
@@ -84,13 +85,13 @@ public final class PeerNode implements AutoCloseable {
 
     scanner.scan().await(Long.MAX_VALUE, TimeUnit.SECONDS);
     tracker = new TrackerClient(vertx, config.tracker(), config.joinKey());
-    NodeContext node = new NodeContext(vertx);
     session = new TrackerSession(vertx, node, tracker, config.name(), advertisedAddress(), index);
     session.start().await(STEP_SECONDS, TimeUnit.SECONDS);
     scanner.watch(config.rescanInterval());
-    index.onChange(change -> vertx.eventBus().publish(PeerEvents.ADDRESS, new JsonObject()
+    // The index changes on the node's context only, so it is listened to from there.
+    node.execute(() -> index.onChange(change -> vertx.eventBus().publish(PeerEvents.ADDRESS, new JsonObject()
         .put("event", PeerEvents.FILES_CHANGED).put("files", index.size())
-        .put("added", change.added().size()).put("removed", change.removed().size())));
+        .put("added", change.added().size()).put("removed", change.removed().size()))));
 
     downloads = new Downloads(vertx, node, session, tracker, fetching, this::adoptDownloaded);
     downloads.resumeUnfinished().await(STEP_SECONDS, TimeUnit.SECONDS);
