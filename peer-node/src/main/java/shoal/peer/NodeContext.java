@@ -7,8 +7,8 @@ import io.vertx.core.internal.ContextInternal;
 import java.util.function.Supplier;
 
 /**
- * The one Vert.x context on which a peer node's state changes: its tracker session and its
- * downloads. Work from elsewhere hops onto it ({@link #run}, {@link #execute}); outcomes of calls
+ * The one Vert.x context on which a peer node's state changes: its share (index, scanner, hash
+ * cache), its tracker session and its downloads. Work from elsewhere hops onto it ({@link #run}, {@link #execute}); outcomes of calls
  * that complete elsewhere are handed back onto it ({@link #here}). What it owns is never touched
  * by two threads, so none of it needs volatile fields, locks or concurrent collections.
  */

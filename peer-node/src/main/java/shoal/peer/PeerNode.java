@@ -100,15 +100,16 @@ public final class PeerNode implements AutoCloseable {
     Path share = Files.createDirectories(config.share()).toRealPath();
     fetching = FetchSettings.inside(share, config.sources(), config.patience());
     HashCache cache = HashCache.load(share.resolve(".shoal").resolve("hashes.tsv"));
-    scanner = new ShareScanner(vertx, share, index, cache);
+    scanner = new ShareScanner(vertx, context, share, index, cache);
     UploadSlots uploads = new UploadSlots(config.maxUploads());
     listenForFiles(uploads);
     scanner.scan().await(Long.MAX_VALUE, TimeUnit.SECONDS);
     joinTracker();
     scanner.watch(config.rescanInterval());
-    index.onChange(change -> vertx.eventBus().publish(PeerEvents.ADDRESS, new JsonObject()
+    // The index changes on the node's context only, so it is listened to from there.
+    context.execute(() -> index.onChange(change -> vertx.eventBus().publish(PeerEvents.ADDRESS, new JsonObject()
         .put("event", PeerEvents.FILES_CHANGED).put("files", index.size())
-        .put("added", change.added().size()).put("removed", change.removed().size())));
+        .put("added", change.added().size()).put("removed", change.removed().size()))));
 
     downloads = new Downloads(vertx, context, session, tracker, fetching, this::adoptDownloaded);
     downloads.resumeUnfinished().await(STEP_SECONDS, TimeUnit.SECONDS);

@@ -36,6 +36,9 @@ import shoal.peer.share.SharedFile;
  * <p>Other peers are not trusted: connections beyond the cap, request heads or bodies slower than
  * {@code --idle-timeout} are cut off ({@link ConnectionGuard}), and so is an upload whose downloader
  * stops reading ({@link UploadWatchdog}), so nobody holds an upload slot for good.
+ *
+ * <p>Deployed as one instance, so every request runs on its one context: the upload slots and the
+ * watchdog are used there only, and the share index is read through its published listing.
  */
 public final class FilesVerticle extends VerticleBase {
 

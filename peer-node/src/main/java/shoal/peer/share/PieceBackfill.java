@@ -5,9 +5,9 @@ import io.vertx.core.WorkerExecutor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * Hashes the pieces of listed files whose hash the {@link HashCache} knew but whose pieces it did
  * not (hashed before pieces existed), one file at a time on a worker thread of its own: scans,
  * and so new files and finished downloads, go on meanwhile, and the files port answers 503 for
- * such a file's pieces until they are known.
+ * such a file's pieces until they are known. Queued on the node's context, where the pieces each
+ * worker job answers are handed to the {@link ShareIndex}.
  */
 final class PieceBackfill {
 
@@ -27,7 +28,7 @@ final class PieceBackfill {
   private final BooleanSupplier stopped;
   private final WorkerExecutor worker;
   /** Hashes queued or in progress, so that the scans that keep finding them queue each once. */
-  private final Set<String> pending = ConcurrentHashMap.newKeySet();
+  private final Set<String> pending = new HashSet<>();
 
   PieceBackfill(Vertx vertx, ShareIndex index, PieceHashStore store, BooleanSupplier stopped) {
     this.index = index;
@@ -36,17 +37,21 @@ final class PieceBackfill {
     this.worker = vertx.createSharedWorkerExecutor("shoal-piece-backfill-" + System.identityHashCode(this), 1);
   }
 
-  /** Queues the files whose pieces are unknown, unless already queued. */
+  /** Queues the files whose pieces are unknown, unless already queued. On the node's context. */
   void hash(List<SharedFile> files) {
     if (stopped.getAsBoolean()) {
       return;
     }
     for (SharedFile file : files) {
       if (pending.add(file.sha256())) {
-        worker.executeBlocking(() -> {
-          hashOne(file);
-          return null;
-        }, true).onComplete(done -> pending.remove(file.sha256()));
+        // Unordered: an ordered task would wait in the node context's one queue, behind the
+        // downloads' disk work and ahead of it for hours on a large file. One thread keeps order.
+        worker.executeBlocking(() -> hashOne(file), false).onComplete(hashed -> {
+          pending.remove(file.sha256());
+          if (hashed.succeeded() && hashed.result() != null) {
+            index.learnPieces(file.sha256(), hashed.result());
+          }
+        });
       }
     }
   }
@@ -55,19 +60,23 @@ final class PieceBackfill {
     worker.close();
   }
 
-  private void hashOne(SharedFile file) {
+  /** The file's pieces, saved; null when they need not or cannot be hashed now. On the worker. */
+  private PieceHashes hashOne(SharedFile file) {
+    // The index is read, never changed, here: its published listing says whether pieces came meanwhile.
     if (stopped.getAsBoolean() || index.knowsPieces(file.sha256()) || !unchanged(file)) {
-      return;
+      return null;
     }
     try {
       PieceHashes pieces = FileHasher.hashPieces(file.path(), file.size(), stopped);
       // Changed while read, even at the same size: the next scan hashes it anew, pieces and all.
-      if (unchanged(file)) {
-        store.save(file.sha256(), pieces);
-        index.learnPieces(file.sha256(), pieces);
+      if (!unchanged(file)) {
+        return null;
       }
+      store.save(file.sha256(), pieces);
+      return pieces;
     } catch (IOException e) {
       LOG.debug("could not hash the pieces of {}: {}", file.path(), e.getMessage());
+      return null;
     }
   }
 

@@ -9,7 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -25,27 +26,27 @@ import org.slf4j.LoggerFactory;
  * <p>Kept by the file's hash, not its path, because the {@link HashCache} already decides whether a
  * file is unchanged (same path, size and modification time): the scanner looks piece hashes up
  * only under a hash that entry vouches for, so they are valid exactly as long as the file hash is,
- * and a file that changes gets a new hash and new pieces. Thread-safe: the scanner and the
- * back-filling of missing pieces use it from their own worker threads.
+ * and a file that changes gets a new hash and new pieces.
+ *
+ * <p>Holds no state but the folder, so the scanning and back-filling workers may use it at once:
+ * each write goes through a temporary file of its own and lands in one atomic move (two writes of
+ * one hash write the same bytes), and a file deleted for a hash that left the share while its
+ * pieces were being hashed is written again only to be deleted by the next scan.
  */
 final class PieceHashStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(PieceHashStore.class);
   private static final int HEADER_BYTES = Long.BYTES + Integer.BYTES;
+  private static final String TEMPORARY = ".tmp";
 
   private final Path dir;
-  /** The hashes stored in {@code dir}; listed on first use, which is on a worker thread. */
-  private Set<String> stored;
 
   PieceHashStore(Path dir) {
     this.dir = dir;
   }
 
   /** The stored pieces of the file with this hash and size, if any are stored and intact. Blocking. */
-  synchronized Optional<PieceHashes> load(String sha256, long size) {
-    if (!stored().contains(sha256)) {
-      return Optional.empty();
-    }
+  Optional<PieceHashes> load(String sha256, long size) {
     PieceLayout layout = PieceLayout.of(size);
     Path file = dir.resolve(sha256);
     try (DataInputStream in = new DataInputStream(Files.newInputStream(file))) {
@@ -57,6 +58,8 @@ final class PieceHashStore {
       byte[] digests = new byte[layout.count() * PieceHashes.DIGEST_BYTES];
       in.readFully(digests);
       return Optional.of(new PieceHashes(layout, digests));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
     } catch (IOException e) {
       LOG.debug("ignoring the unreadable {}: {}", file, e.getMessage());
       return Optional.empty();
@@ -64,61 +67,69 @@ final class PieceHashStore {
   }
 
   /** Keeps the pieces of the file with this hash, replacing any old file in one step. Blocking. */
-  synchronized void save(String sha256, PieceHashes pieces) {
+  void save(String sha256, PieceHashes pieces) {
     if (pieces.count() <= 1) {
       return;
     }
+    Path temp = null;
     try {
       Files.createDirectories(dir);
-      Path temp = dir.resolve(sha256 + ".tmp");
+      temp = Files.createTempFile(dir, sha256 + ".", TEMPORARY);
       try (OutputStream file = Files.newOutputStream(temp); DataOutputStream out = new DataOutputStream(file)) {
         out.writeLong(pieces.layout().size());
         out.writeInt(pieces.layout().pieceSize());
         out.write(pieces.bytes());
       }
       Files.move(temp, dir.resolve(sha256), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      stored().add(sha256);
     } catch (IOException e) {
       // Only costs reading the file again after a restart.
       LOG.warn("could not save the piece hashes of {} in {}: {}", sha256, dir, e.getMessage());
+      deleteQuietly(temp);
     }
   }
 
   /** Deletes the pieces of every file hash not in {@code shared}, so the store never outgrows the share. Blocking. */
-  synchronized void retainOnly(Set<String> shared) {
-    stored().removeIf(sha256 -> {
-      if (shared.contains(sha256)) {
-        return false;
-      }
-      try {
-        Files.deleteIfExists(dir.resolve(sha256));
-        return true;
-      } catch (IOException e) {
-        LOG.debug("could not delete the piece hashes of {}: {}", sha256, e.getMessage());
-        return false;
-      }
-    });
-  }
-
-  private Set<String> stored() {
-    if (stored == null) {
-      stored = new HashSet<>();
-      try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-        for (Path file : files) {
-          String name = file.getFileName().toString();
-          if (Sha256.isValid(name)) {
-            stored.add(name);
-          } else if (name.endsWith(".tmp")) {
-            // left by a crash in the middle of a save
-            Files.deleteIfExists(file);
-          }
-        }
-      } catch (NoSuchFileException e) {
-        // first start
-      } catch (IOException e) {
-        LOG.warn("ignoring the unreadable piece hash folder {}: {}", dir, e.getMessage());
+  void retainOnly(Set<String> shared) {
+    for (Path file : list()) {
+      String name = file.getFileName().toString();
+      if (Sha256.isValid(name) && !shared.contains(name)) {
+        deleteQuietly(file);
       }
     }
-    return stored;
+  }
+
+  /**
+   * Deletes the temporary files a crash left in the middle of a save. Blocking; only while nothing
+   * else writes, as it cannot tell them from the temporary file of a save in progress.
+   */
+  void deleteLeftovers() {
+    for (Path file : list()) {
+      if (file.getFileName().toString().endsWith(TEMPORARY)) {
+        deleteQuietly(file);
+      }
+    }
+  }
+
+  private List<Path> list() {
+    List<Path> files = new ArrayList<>();
+    try (DirectoryStream<Path> listing = Files.newDirectoryStream(dir)) {
+      listing.forEach(files::add);
+    } catch (NoSuchFileException e) {
+      // first start
+    } catch (IOException e) {
+      LOG.warn("ignoring the unreadable piece hash folder {}: {}", dir, e.getMessage());
+    }
+    return files;
+  }
+
+  private static void deleteQuietly(Path file) {
+    if (file == null) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      LOG.debug("could not delete {}: {}", file, e.getMessage());
+    }
   }
 }

@@ -4,35 +4,30 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import shoal.common.files.SafeFileName;
+import shoal.peer.NodeContext;
 
 /**
- * Keeps the {@link ShareIndex} in step with the share folder: walks it (symbolic links, hidden and
- * temporary files are left out), hashes what the {@link HashCache} does not know, and installs the
- * result. A file is listed under its name made safe by {@link SafeFileName} (the tracker refuses
- * any other, and every downloader would save it under that name), its path left as it is. Runs on one worker thread of its own, once a second while watching; polling is used
- * rather than a WatchService because it needs no registration per folder and sees every change
- * a recursive tree can have.
+ * Keeps the {@link ShareIndex} in step with the share folder: each scan is a {@link ShareWalk} on a
+ * worker thread of its own, whose outcome is installed back on the node's context; once a second
+ * while watching. Polling is used rather than a WatchService because it needs no registration per
+ * folder and sees every change a recursive tree can have.
  *
- * <p>A file is hashed with its pieces in the same read ({@link FileHasher}), and their hashes are
- * kept in {@code .shoal/pieces} beside the hash cache ({@link PieceHashStore}). A file whose hash
- * is cached but whose pieces are not (hashed by an older version) is listed at once and its pieces
- * are hashed afterwards by {@link PieceBackfill}, so an upgrade does not delay the listing.
+ * <p>Its state (the {@link HashCache}, the scan waiting to start, the timer) lives on the node's
+ * context ({@link NodeContext}), and scans and adoptions run there one after another, so neither
+ * loses the other's hashes. A file is hashed with its pieces in the same read, and their hashes
+ * are kept in {@code .shoal/pieces} beside the hash cache ({@link PieceHashStore}). A file whose
+ * hash is cached but whose pieces are not (hashed by an older version) is listed at once and its
+ * pieces are hashed afterwards by {@link PieceBackfill}, so an upgrade does not delay the listing.
  */
 public final class ShareScanner {
 
@@ -41,20 +36,33 @@ public final class ShareScanner {
       List.of("~", ".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp");
 
   private final Vertx vertx;
+  private final NodeContext node;
   private final Path root;
   private final ShareIndex index;
-  private final HashCache cache;
   private final PieceHashStore pieces;
+  /**
+   * One thread for walks and adoptions, asked unordered: an ordered task would share the node
+   * context's queue with the downloads' disk work. They run one after another by {@link #serially}.
+   */
   private final WorkerExecutor worker;
   /** Runs the pieces' digest beside the scanning thread; two threads, one each for scans and adoptions. */
   private final WorkerExecutor pieceWorker;
+  private final ShareWalk walk;
   private final PieceBackfill backfill;
-  private boolean stopped;
+  /**
+   * Set by {@link #stop()} from any thread and read between chunks by hashing on the workers: the
+   * one signal that has to cross threads while a long hash runs.
+   */
+  private volatile boolean stopped;
+  private HashCache cache;
+  private boolean leftoversDeleted;
   private Future<Void> queued;
+  private Future<?> tail = Future.succeededFuture();
   private long timerId = -1;
 
-  public ShareScanner(Vertx vertx, Path root, ShareIndex index, HashCache cache) {
+  public ShareScanner(Vertx vertx, NodeContext node, Path root, ShareIndex index, HashCache cache) {
     this.vertx = vertx;
+    this.node = node;
     this.root = root.toAbsolutePath().normalize();
     this.index = index;
     this.cache = cache;
@@ -62,7 +70,8 @@ public final class ShareScanner {
     String name = "shoal-share-scanner-" + System.identityHashCode(this);
     this.worker = vertx.createSharedWorkerExecutor(name, 1);
     this.pieceWorker = vertx.createSharedWorkerExecutor(name + "-pieces", 2);
-    this.backfill = new PieceBackfill(vertx, index, pieces, this::isStopped);
+    this.walk = new ShareWalk(this.root, pieces, pieceHelper(), () -> stopped);
+    this.backfill = new PieceBackfill(vertx, index, pieces, () -> stopped);
   }
 
   /** Whether a file of this name is left out of the share: hidden or an unfinished download. */
@@ -75,41 +84,47 @@ public final class ShareScanner {
    * Scans the folder; the future completes once a scan that began after this call has installed
    * its listing. Calls made while a scan waits to start share it.
    */
-  public synchronized Future<Void> scan() {
-    if (queued != null) {
-      return queued;
-    }
-    Promise<Void> done = Promise.promise();
-    queued = done.future();
-    worker.executeBlocking(() -> {
-      synchronized (this) {
-        queued = null;
+  public Future<Void> scan() {
+    return node.run(() -> {
+      Future<Void> waiting = queued;
+      if (waiting == null) {
+        Promise<Void> done = Promise.promise();
+        waiting = done.future();
+        queued = waiting;
+        serially(() -> {
+          queued = null;
+          return scanOnce();
+        }).onComplete(done);
       }
-      return scanOnce();
-    }, true).onSuccess(backfill::hash).<Void>mapEmpty().onComplete(done);
-    return done.future();
+      return waiting;
+    });
   }
 
   /** Rescans every {@code interval} until {@link #stop()}. */
-  public synchronized void watch(Duration interval) {
-    timerId = vertx.setPeriodic(interval.toMillis(), id -> scan()
-        .onFailure(e -> LOG.warn("scanning {} failed: {}", root, e.getMessage())));
+  public void watch(Duration interval) {
+    node.execute(() -> {
+      if (!stopped) {
+        timerId = vertx.setPeriodic(interval.toMillis(), id -> {
+          if (!stopped) {
+            scan().onFailure(e -> LOG.warn("scanning {} failed: {}", root, e.getMessage()));
+          }
+        });
+      }
+    });
   }
 
   /** Stops watching, and any hashing in progress at its next chunk. */
-  public synchronized void stop() {
+  public void stop() {
     stopped = true;
-    if (timerId >= 0) {
-      vertx.cancelTimer(timerId);
-      timerId = -1;
-    }
+    node.execute(() -> {
+      if (timerId >= 0) {
+        vertx.cancelTimer(timerId);
+        timerId = -1;
+      }
+    });
     backfill.close();
     worker.close();
     pieceWorker.close();
-  }
-
-  private synchronized boolean isStopped() {
-    return stopped;
   }
 
   /**
@@ -119,16 +134,45 @@ public final class ShareScanner {
    * background ({@link PieceBackfill}), so that a download never waits for a second read.
    */
   public Future<Void> adopt(Path file, String sha256, PieceHashes checkedPieces) {
-    return worker.executeBlocking(() -> {
+    return node.run(() -> serially(() -> worker.executeBlocking(() -> {
       Path path = file.toAbsolutePath().normalize();
       BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
-      if (checkedPieces != null && checkedPieces.count() > 1 && checkedPieces.layout().size() == attributes.size()) {
+      boolean keepPieces = checkedPieces != null && checkedPieces.count() > 1
+          && checkedPieces.layout().size() == attributes.size();
+      if (keepPieces) {
         pieces.save(sha256, checkedPieces);
+      }
+      return new Adopted(new HashCache.Entry(path, attributes.size(), attributes.lastModifiedTime().toMillis(), sha256), keepPieces);
+    }, false).map(adopted -> {
+      if (adopted.piecesKept()) {
         index.learnPieces(sha256, checkedPieces);
       }
-      cache.put(path, attributes.size(), attributes.lastModifiedTime().toMillis(), sha256);
+      cache = cache.with(List.of(adopted.entry()));
       return null;
-    }, true);
+    })));
+  }
+
+  /** What adopting a file found on the worker, to be applied on the node's context. */
+  private record Adopted(HashCache.Entry entry, boolean piecesKept) {}
+
+  /** One walk on the worker, its outcome installed here. */
+  private Future<Void> scanOnce() {
+    HashCache known = cache;
+    // Nothing else writes piece hashes during the first walk (adoptions wait for it, back-filling
+    // starts after it), so a temporary file found then is a crash's.
+    boolean deleteLeftovers = !leftoversDeleted;
+    leftoversDeleted = true;
+    return worker.executeBlocking(() -> {
+      if (deleteLeftovers) {
+        pieces.deleteLeftovers();
+      }
+      return walk.walk(known, index::knowsPieces);
+    }, false).map(found -> {
+      cache = found.cache();
+      index.replace(found.files(), found.pieces());
+      backfill.hash(found.piecesUnknown());
+      return null;
+    });
   }
 
   /** Runs a task of {@link FileHasher} on the piece worker. */
@@ -139,62 +183,10 @@ public final class ShareScanner {
     }, false);
   }
 
-  /** Walks the share and installs its listing; answers the listed files whose pieces are still unknown. */
-  private List<SharedFile> scanOnce() throws IOException {
-    List<SharedFile> piecesUnknown = new ArrayList<>();
-    List<SharedFile> files = new ArrayList<>();
-    Set<Path> present = new HashSet<>();
-    Files.createDirectories(root);
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) {
-        return !dir.equals(root) && isSkipped(dir.getFileName().toString())
-            ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-        if (attributes.isRegularFile() && !isSkipped(file.getFileName().toString())) {
-          long size = attributes.size();
-          long modified = attributes.lastModifiedTime().toMillis();
-          String sha256 = cache.get(file, size, modified);
-          try {
-            boolean piecesKnown = true;
-            if (sha256 == null) {
-              FileHasher.Hashed hashed = FileHasher.hashWithPieces(file, size, pieceHelper(), ShareScanner.this::isStopped);
-              sha256 = hashed.sha256();
-              // Pieces first: a hash in the cache then always had its pieces saved, unless saving failed.
-              pieces.save(sha256, hashed.pieces());
-              index.learnPieces(sha256, hashed.pieces());
-              cache.put(file, size, modified, sha256);
-            } else if (PieceLayout.of(size).count() > 1 && !index.knowsPieces(sha256)) {
-              String cached = sha256;
-              pieces.load(sha256, size).ifPresent(stored -> index.learnPieces(cached, stored));
-              piecesKnown = index.knowsPieces(sha256);
-            }
-            SharedFile shared = new SharedFile(sha256, SafeFileName.sanitize(file.getFileName().toString(), sha256), size, file, modified);
-            files.add(shared);
-            present.add(file);
-            if (!piecesKnown) {
-              piecesUnknown.add(shared);
-            }
-          } catch (IOException e) {
-            LOG.debug("skipping {}: {}", file, e.getMessage());
-          }
-        }
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException e) {
-        LOG.debug("skipping {}: {}", file, e.getMessage());
-        return FileVisitResult.CONTINUE;
-      }
-    });
-    index.replace(files);
-    cache.retainOnly(present);
-    cache.save();
-    pieces.retainOnly(files.stream().map(SharedFile::sha256).collect(java.util.stream.Collectors.toSet()));
-    return piecesUnknown;
+  /** Runs {@code step} once every scan and adoption before it has finished. On the node's context. */
+  private <T> Future<T> serially(Supplier<Future<T>> step) {
+    Future<T> next = tail.transform(previous -> step.get());
+    tail = next;
+    return next;
   }
 }

@@ -51,7 +51,8 @@ public final class TrackerSession {
     this.name = name;
     this.address = address;
     this.index = index;
-    index.onChange(change -> node.execute(() -> publish(change)));
+    // The index changes on the node's context, so its changes arrive here already.
+    node.execute(() -> index.onChange(this::publish));
   }
 
   /**

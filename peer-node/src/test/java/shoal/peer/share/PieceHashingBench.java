@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import shoal.peer.NodeContext;
 import shoal.peer.testing.TestFiles;
 
 /**
@@ -34,7 +35,7 @@ public final class PieceHashingBench {
 
         deleteTree(dir.resolve("state"));
         deleteTree(share.resolve(".shoal"));
-        ShareScanner scanner = new ShareScanner(vertx, share, new ShareIndex(), HashCache.load(dir.resolve("state/hashes.tsv")));
+        ShareScanner scanner = new ShareScanner(vertx, new NodeContext(vertx), share, new ShareIndex(), HashCache.load(dir.resolve("state/hashes.tsv")));
         started = System.nanoTime();
         scanner.scan().await(10, TimeUnit.MINUTES);
         long withPieces = (System.nanoTime() - started) / 1_000_000;

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import shoal.peer.NodeContext;
 
 @ExtendWith(VertxExtension.class)
 @Timeout(60)
@@ -36,7 +37,7 @@ class SafeSharedNamesTest {
     }
     Files.writeString(share.resolve("\u0001\u0002"), "nothing usable in the name");
     ShareIndex index = new ShareIndex();
-    ShareScanner scanner = new ShareScanner(vertx, share, index, HashCache.load(state.resolve("hashes.tsv")));
+    ShareScanner scanner = new ShareScanner(vertx, new NodeContext(vertx), share, index, HashCache.load(state.resolve("hashes.tsv")));
     try {
       scanner.scan().await(30, TimeUnit.SECONDS);
     } finally {
