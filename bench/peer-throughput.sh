@@ -3,6 +3,8 @@
 #
 #   bench/peer-throughput.sh                 # 256 MiB, 1 GiB and 2 GiB
 #   bench/peer-throughput.sh 256M            # only the sizes given (K, M, G suffixes)
+#   SHOAL_BENCH_SWARM=0 bench/peer-throughput.sh         # without three holders against one
+#   SHOAL_BENCH_SWARM_SIZE=256M bench/peer-throughput.sh # that comparison on 256 MiB (default 128M)
 #
 # For each size it writes one random file, then, in the same run and from the same page cache:
 #   - curl downloads it to disk from nginx (sendfile on), the yardstick;
@@ -17,8 +19,16 @@
 # would start a JVM per sample and steal the CPU being measured. The peers run with -Xmx256m by
 # default (SHOAL_BENCH_JAVA_OPTS): a node that held a file in memory could not move 2 GiB at all.
 #
+# Then, once per run, three rate-limited holders against one: one random file (SHOAL_BENCH_SWARM_SIZE,
+# default 128M) is hard-linked into the shares of three holders, each started with --upload-limit
+# SHOAL_BENCH_SWARM_LIMIT (default 8M). A fresh peer downloads it while only the first holder runs,
+# and leaves; then the other two start and a second fresh peer downloads the same file from all
+# three (its default --sources 4). The second table shows both times, their ratio (three / one: 1/3
+# would be perfect sharing, the goal is at most 0.4) and the pieces each source delivered, from the
+# downloader's final status. SHOAL_BENCH_SWARM=0 skips it.
+#
 # Needs nginx (apt-get install -y nginx), curl and python3. Binds 127.0.0.1 only.
-# Results: a Markdown table on stdout and in bench/results/peer-throughput-<time>.md.
+# Results: Markdown tables on stdout and in bench/results/peer-throughput-<time>.md.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +39,9 @@ results="$root/bench/results"
 java_opts="${SHOAL_BENCH_JAVA_OPTS:--Xmx256m}"
 sizes=("$@")
 [[ ${#sizes[@]} -eq 0 ]] && sizes=(256M 1G 2G)
+swarm="${SHOAL_BENCH_SWARM:-1}"
+swarm_size="${SHOAL_BENCH_SWARM_SIZE:-128M}"
+swarm_limit="${SHOAL_BENCH_SWARM_LIMIT:-8M}"
 
 for tool in nginx curl python3; do
   command -v "$tool" >/dev/null || { echo "bench: '$tool' is missing (nginx: apt-get install -y nginx)" >&2; exit 1; }
@@ -285,6 +298,116 @@ PY
   rm -f "$work/source/$file" "$work/source/.shoal/hashes.tsv"
 done
 
+# Three rate-limited holders against one, on the same file: the download's time from one holder,
+# then, with that downloader gone, from three.
+if [[ "$swarm" != 0 ]]; then
+  n="$(bytes_of "$swarm_size")"
+  file="swarm-$swarm_size.bin"
+  echo "bench: swarm: writing $swarm_size of random bytes for holders limited to $swarm_limit/s..." >&2
+  mkdir -p "$work/swarm"
+  head -c "$n" /dev/urandom >"$work/swarm/$file"
+  sha="$(sha256sum "$work/swarm/$file" | cut -d' ' -f1)"
+  cat "$work/swarm/$file" >/dev/null   # every holder reads the same inode from the page cache
+  holder_urls=()
+  holder_pids=()
+  start_holder() {  # start_holder K: the K-th holder, its own share holding a hard link of the file
+    mkdir -p "$work/holder-$1"
+    ln -f "$work/swarm/$file" "$work/holder-$1/$file"
+    start_server "$work/holder-$1.out" java $java_opts -jar "$peer_jar" peer --tracker "$tracker_url" \
+      --share "$work/holder-$1" --name "swarm-holder-$1" --port 0 --control-port 0 --upload-limit "$swarm_limit"
+    holder_urls+=("$server_url")
+    holder_pids+=("${pids[-1]}")
+  }
+  # swarm_fetch LABEL: a fresh peer downloads the file from the holders running now, then leaves.
+  swarm_fetch() {
+    echo "bench: swarm: a fresh peer downloads $swarm_size from ${#holder_urls[@]} holder(s)..." >&2
+    start_server "$work/fetch-$1.out" java $java_opts -jar "$peer_jar" peer --tracker "$tracker_url" \
+      --share "$work/fetch-$1" --name "swarm-fetch-$1" --port 0 --control-port 0
+    local fetch_pid="${pids[-1]}"
+    for _ in $(seq 1 240); do grep -q '^control ' "$work/fetch-$1.out" && break; sleep 0.5; done
+    local control; control="$(grep -m1 '^control ' "$work/fetch-$1.out" | cut -d' ' -f2)"
+    python3 - "${control%%/\?token=*}" "${control#*token=}" "$tracker_url" "$sha" "$n" "${holder_urls[@]}" \
+      >"$work/swarm-$1.json" <<'PY'
+import json, sys, time, urllib.error, urllib.request
+base, token, tracker, sha, size, *holders = sys.argv[1:]
+
+def get(url, headers=None):
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=30) as response:
+        return json.load(response)
+
+def call(method, path, body=None):
+    request = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+# Every holder must list the file's pieces (hashed after its scan) and the tracker must name exactly
+# the holders running now: the first downloader, gone, must no longer be one.
+deadline = time.monotonic() + 120
+pieces = None
+for holder in holders:
+    while pieces is None or pieces.get("holder") != holder:
+        try:
+            pieces = dict(get(f"{holder}/files/{sha}/pieces"), holder=holder)
+        except urllib.error.HTTPError as e:
+            if e.code != 503 or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+while True:
+    names = {h["peerId"]: h["name"] for h in get(f"{tracker}/api/v1/files/{sha}")["holders"]}
+    if sorted(names.values()) == [f"swarm-holder-{k}" for k in range(1, len(holders) + 1)]:
+        break
+    if time.monotonic() > deadline:
+        sys.exit(f"the tracker lists {sorted(names.values())} as holders, not the {len(holders)} started")
+    time.sleep(0.5)
+
+started = time.monotonic()
+download_id = call("POST", "/api/v1/downloads", {"sha256": sha})["downloadId"]
+while True:
+    state = call("GET", "/api/v1/downloads/" + download_id)
+    if state["state"] in ("done", "failed", "cancelled"):
+        break
+    if time.monotonic() - started > 900:
+        sys.exit("the download did not finish in 15 minutes")
+    time.sleep(0.05)
+elapsed = time.monotonic() - started
+if state["state"] != "done":
+    sys.exit("the download " + state["state"] + ": " + str(state.get("error")))
+sources = [dict(s, name=names.get(s["peerId"], s["peerId"])) for s in state["sources"]]
+for s in sources:
+    print(f"bench: swarm:   {s['name']}: {s.get('pieces')} pieces, {s['bytes'] / 2**20:.1f} MiB", file=sys.stderr)
+print(f"bench: swarm:   {elapsed:.1f} s", file=sys.stderr)
+json.dump({"elapsed": elapsed, "pieces": len(pieces["pieces"]), "pieceSize": pieces["pieceSize"], "sources": sources},
+          sys.stdout)
+PY
+    cmp -s "$work/swarm/$file" "$work/fetch-$1/$file" || { echo "bench: swarm: the copy of $file differs" >&2; exit 1; }
+    stop_pid "$fetch_pid"   # it leaves the tracker, so that it is no holder for the next download
+    pids=("${pids[@]:0:${#pids[@]}-1}")
+  }
+  start_holder 1
+  swarm_fetch one
+  start_holder 2
+  start_holder 3
+  swarm_fetch three
+  for ((i = ${#holder_pids[@]} - 1; i >= 0; i--)); do stop_pid "${holder_pids[i]}"; done
+  pids=("${pids[@]:0:1}")   # only the tracker is left running
+  swarm_row="$(python3 - "$swarm_size" "$swarm_limit" "$work/swarm-one.json" "$work/swarm-three.json" <<'PY'
+import json, sys
+label, limit, one_file, three_file = sys.argv[1:]
+one, three = json.load(open(one_file)), json.load(open(three_file))
+ratio = three["elapsed"] / one["elapsed"]
+def size_text(n):
+    return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n / 2**10:g} KiB"
+def pieces(run):
+    return ", ".join(f"{s['name'].replace('swarm-', '')} {s.get('pieces')}"
+                     for s in sorted(run["sources"], key=lambda s: s["name"]))
+print(f"| {label} | {limit}/s | {one['pieces']} × {size_text(one['pieceSize'])} | {one['elapsed']:.1f} | "
+      f"{three['elapsed']:.1f} | {'**' if ratio <= 0.4 else ''}{ratio:.2f}{'**' if ratio <= 0.4 else ''} | "
+      f"{pieces(one)} | {pieces(three)} |")
+PY
+  )"
+fi
+
 stamp="$(date -u +%Y%m%d-%H%M%S)"
 report="$results/peer-throughput-$stamp.md"
 {
@@ -299,6 +422,20 @@ report="$results/peer-throughput-$stamp.md"
   echo "| size | curl←nginx MiB/s | peer B←A MiB/s | ratio | CPU s curl / nginx | CPU s B / A | A RSS MiB | A heap MiB | B RSS MiB | B heap MiB | RSS samples |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
   cat "$work/rows"
+  if [[ "$swarm" != 0 ]]; then
+    echo
+    echo "### Three rate-limited holders against one"
+    echo
+    echo "One random file, every holder a fresh peer sharing a hard link of it with \`--upload-limit $swarm_limit\`."
+    echo "\"One\": a fresh peer downloads it while only holder-1 runs, then leaves; \"three\": holder-2 and holder-3"
+    echo "start and another fresh peer (default \`--sources\`) downloads it from all three. Each time runs from"
+    echo "POST /api/v1/downloads until \`done\`. Ratio: three / one (1/3 at best; the goal is at most 0.4)."
+    echo "Pieces: each source's pieces in the downloader's final status (the endgame can fetch one twice)."
+    echo
+    echo "| file | upload limit per holder | pieces | one holder s | three holders s | ratio | pieces, one | pieces, three |"
+    echo "|---|---|---|---|---|---|---|---|"
+    echo "$swarm_row"
+  fi
 } | tee "$report"
 echo >&2
 echo "bench: saved $report" >&2
