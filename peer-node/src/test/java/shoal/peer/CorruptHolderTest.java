@@ -117,11 +117,14 @@ class CorruptHolderTest {
     }
   }
 
-  /** Flips bytes mid-file, keeping size and modification time: bit rot the holder cannot notice. */
+  /**
+   * Zeroes 4 KiB of the first piece, keeping size and modification time: bit rot the holder cannot
+   * notice. The first piece, because the holder is the download's first source and takes it first.
+   */
   private static void rotInPlace(Path file) throws Exception {
     FileTime modified = Files.getLastModifiedTime(file);
     try (RandomAccessFile raw = new RandomAccessFile(file.toFile(), "rw")) {
-      raw.seek(SIZE / 2);
+      raw.seek(4096);
       raw.write(new byte[4096]);
     }
     Files.setLastModifiedTime(file, modified);

@@ -54,6 +54,8 @@ final class PartialFile {
   private final Path path;
   private MessageDigest digest = Sha256.newDigest();
   private long length;
+  /** The file opened for the next body by {@link #prepare()}; null when none is. */
+  private FileChannel prepared;
   /** The writer of the body streaming in; null between bodies. */
   private DiskWriter writer;
 
@@ -92,41 +94,62 @@ final class PartialFile {
   }
 
   /**
-   * Appends {@code body} with backpressure. {@code fromStart} drops what the file held first (the
-   * source ignored our range). The file never grows past {@code limit} bytes: a body that would
-   * take it further fails with {@link FailureReason#OVERSIZED} before the excess is written.
-   * Completes once every byte accepted is hashed and on disk, whether the body ended or broke off;
-   * if the disk failed, the file starts over empty and the future fails with a {@link DiskFailure}.
+   * Opens the file for the next body, at the end of the bytes held, before the request goes out:
+   * the response is then piped to disk the moment it arrives. (A response paused while the file
+   * opened could hear of a hang-up before the bytes queued ahead of it, and lose them.)
+   */
+  Future<Void> prepare() {
+    long offset = length;
+    return closePrepared().compose(closed -> vertx.<FileChannel>executeBlocking(() -> {
+      FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      channel.truncate(offset);
+      return channel.position(offset);
+    })).recover(e -> Future.failedFuture(new DiskFailure(path, e))).map(channel -> {
+      prepared = channel;
+      return null;
+    });
+  }
+
+  /** Closes a file prepared for a body that never came (the request failed first). */
+  private Future<Void> closePrepared() {
+    FileChannel channel = prepared;
+    prepared = null;
+    return channel == null ? Future.succeededFuture() : vertx.<Void>executeBlocking(() -> {
+      channel.close();
+      return null;
+    });
+  }
+
+  /**
+   * Appends {@code body} with backpressure, into the file {@link #prepare()} opened. {@code fromStart}
+   * drops what the file held first (the source ignored our range). The file never grows past
+   * {@code limit} bytes: a body that would take it further fails with {@link FailureReason#OVERSIZED}
+   * before the excess is written. Completes once every byte accepted is hashed and on disk, whether
+   * the body ended or broke off; if the disk failed, the file starts over empty and the future
+   * fails with a {@link DiskFailure}.
    */
   Future<Void> receive(ReadStream<Buffer> body, boolean fromStart, long limit, LongConsumer onBytes) {
+    FileChannel channel = prepared;
+    prepared = null;
+    if (channel == null) {
+      return Future.failedFuture(new IllegalStateException("no file was prepared for the body"));
+    }
     if (fromStart) {
       digest = Sha256.newDigest();
       length = 0;
     }
-    body.pause();
-    // Vert.x reports a hang-up to a paused response at once, ahead of the bytes and the end it has
-    // already queued, which the pipe below still reads. Until the pipe takes over, note it quietly
-    // rather than have Vert.x log it as an unhandled error; bytes that never came show as a stall.
-    body.exceptionHandler(e -> LOG.debug("{}: the source hung up while the file was opening: {}", path, e.getMessage()));
-    long offset = length;
-    return vertx.<FileChannel>executeBlocking(() -> {
-      FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      channel.truncate(offset);
-      return channel.position(offset);
-    }).recover(e -> Future.failedFuture(new DiskFailure(path, e))).compose(channel -> {
-      DiskWriter writer = new DiskWriter(channel, limit, onBytes);
-      this.writer = writer;
-      return body.pipe().endOnComplete(false).to(writer)
-          .transform(received -> writer.finish().<Void>transform(written -> {
-            this.writer = null;
-            if (written.failed()) {
-              digest = Sha256.newDigest();
-              length = 0;
-              return Future.failedFuture(new DiskFailure(path, written.cause()));
-            }
-            return received.succeeded() ? Future.succeededFuture() : Future.failedFuture(received.cause());
-          }));
-    });
+    DiskWriter writer = new DiskWriter(channel, fromStart, limit, onBytes);
+    this.writer = writer;
+    return body.pipe().endOnComplete(false).to(writer)
+        .transform(received -> writer.finish().<Void>transform(written -> {
+          this.writer = null;
+          if (written.failed()) {
+            digest = Sha256.newDigest();
+            length = 0;
+            return Future.failedFuture(new DiskFailure(path, written.cause()));
+          }
+          return received.succeeded() ? Future.succeededFuture() : Future.failedFuture(received.cause());
+        }));
   }
 
   /** Whether the bytes held hash to {@code sha256}. Ends the running hash: call once, at the end. */
@@ -138,7 +161,7 @@ final class PartialFile {
   Future<Void> discard() {
     digest = Sha256.newDigest();
     length = 0;
-    return vertx.executeBlocking(() -> Files.deleteIfExists(path)).mapEmpty();
+    return closePrepared().compose(closed -> vertx.executeBlocking(() -> Files.deleteIfExists(path))).mapEmpty();
   }
 
   /** This node's own disk failed (full, read-only, gone): no source is to blame. */
@@ -163,6 +186,8 @@ final class PartialFile {
   private final class DiskWriter implements WriteStream<Buffer> {
 
     private final FileChannel channel;
+    /** Whether the first batch truncates the file to nothing: the body is the whole file, from its first byte. */
+    private boolean truncateFirst;
     private final long limit;
     private final LongConsumer onBytes;
     /** Bytes hashed and on their way to the file; touched by the worker only, one ordered task at a time. */
@@ -178,8 +203,9 @@ final class PartialFile {
     /** Set while the pipe holds the source back for the disk. */
     private Handler<Void> drainHandler;
 
-    DiskWriter(FileChannel channel, long limit, LongConsumer onBytes) {
+    DiskWriter(FileChannel channel, boolean fromStart, long limit, LongConsumer onBytes) {
       this.channel = channel;
+      this.truncateFirst = fromStart;
       this.limit = limit;
       this.onBytes = onBytes;
     }
@@ -213,6 +239,10 @@ final class PartialFile {
       vertx.<Void>executeBlocking(() -> {
         if (failure == null) {
           try {
+            if (truncateFirst) {
+              channel.truncate(0).position(0);
+              truncateFirst = false;
+            }
             hashAndWrite(buffers);
           } catch (IOException e) {
             failure = e;
@@ -267,6 +297,9 @@ final class PartialFile {
       return vertx.executeBlocking(() -> {
         try (channel) {
           if (failure == null) {
+            if (truncateFirst) {
+              channel.truncate(0);
+            }
             writeStaged();
           }
         }

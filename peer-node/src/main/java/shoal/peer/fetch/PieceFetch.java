@@ -177,7 +177,10 @@ final class PieceFetch implements Fetch {
   }
 
   void pieceVerified(int piece, SourceSession by) {
-    if (!served.contains(by.lease)) {
+    if (picker == null || picker.isVerified(piece)) {
+      return;
+    }
+    if (sessions.get(by.peerId()) == by && !served.contains(by.lease)) {
       served.add(by.lease);
     }
     for (String other : picker.verified(piece, by.peerId())) {
@@ -197,7 +200,7 @@ final class PieceFetch implements Fetch {
     session.stop();
     sessions.remove(session.peerId());
     served.remove(session.lease);
-    picker.released(piece, session.peerId());
+    picker.releasedAll(session.peerId());
     download.reportFailed(session.lease, reason);
     download.choice().failed(session.peerId(), session.tally.name, reason);
     wakeIdle();

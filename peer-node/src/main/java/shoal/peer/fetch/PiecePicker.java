@@ -66,15 +66,10 @@ final class PiecePicker {
     return others;
   }
 
-  /** {@code source} stopped fetching {@code piece} without verifying it: it is free for others again. */
-  void released(int piece, String source) {
-    List<String> fetchers = fetching.get(piece);
-    if (fetchers != null) {
-      fetchers.remove(source);
-      if (fetchers.isEmpty()) {
-        fetching.remove(piece);
-      }
-    }
+  /** {@code source} is no longer used: the pieces it was fetching are free for others again. */
+  void releasedAll(String source) {
+    fetching.values().forEach(fetchers -> fetchers.remove(source));
+    fetching.values().removeIf(List::isEmpty);
   }
 
   /** Whether a piece nobody fetches is still missing: another source would have work at once. */

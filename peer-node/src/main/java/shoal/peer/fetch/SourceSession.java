@@ -6,8 +6,6 @@ import io.vertx.core.http.HttpClientResponse;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeoutException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import shoal.common.transfer.FailureReason;
 import shoal.peer.share.PieceLayout;
 import shoal.peer.tracker.TrackerClient.Lease;
@@ -19,8 +17,6 @@ import shoal.peer.tracker.TrackerClient.Lease;
  * session, and the piece goes back to the others. Lives on the download's context.
  */
 final class SourceSession {
-
-  private static final Logger LOG = LoggerFactory.getLogger(SourceSession.class);
 
   final Lease lease;
   final SourceTally tally;
@@ -80,12 +76,24 @@ final class SourceSession {
           return sent.send();
         })
         .compose(response -> receive(response, claimed, spare, first, last))
-        .onComplete(done -> pieceEnded(claimed, done.succeeded() ? done.result() : null, done.cause()));
+        .onComplete(received -> {
+          PieceWriter into = writer;
+          boolean lost = losing;
+          SourceWatch.Verdict pace = stopping;
+          piece = -1;
+          request = null;
+          writer = null;
+          if (received.succeeded()) {
+            // The next piece is asked for while the disk thread still hashes this one: the source never waits for the disk.
+            next();
+          }
+          Future<PieceWriter.Outcome> outcome = into == null ? Future.succeededFuture(PieceWriter.Outcome.SHORT) : into.finish();
+          outcome.onComplete(judged -> judge(claimed, judged.result(), judged.cause(), received.cause(), lost, pace));
+        });
   }
 
-  /** Writes the body when {@link SourceRequest#rangeRefusal} finds nothing wrong with it; answers how the piece came out. */
-  private Future<PieceWriter.Outcome> receive(HttpClientResponse response, int claimed, boolean spare, long first,
-      long last) {
+  /** Writes the body when {@link SourceRequest#rangeRefusal} finds nothing wrong with it; completes once it is all in. */
+  private Future<Void> receive(HttpClientResponse response, int claimed, boolean spare, long first, long last) {
     Optional<SourceFailure> refusal = SourceRequest.rangeRefusal(response, first, last, lease.size());
     if (refusal.isPresent()) {
       response.pause();
@@ -93,39 +101,35 @@ final class SourceSession {
     }
     PieceWriter into = fetch.writer(claimed, spare, tally);
     writer = into;
-    response.pause();
-    // As in PartialFile: a hang-up reported ahead of queued bytes is the pipe's to read; quiet until then.
-    response.exceptionHandler(e -> LOG.debug("{} hung up before the piece was read: {}", tally.name, e.getMessage()));
-    return response.pipe().endOnComplete(false).to(into)
-        .transform(piped -> into.finish().compose(outcome -> {
-          if (outcome != PieceWriter.Outcome.SHORT) {
-            return Future.succeededFuture(outcome);
-          }
-          return Future.failedFuture(piped.failed() ? piped.cause() : new SourceFailure(FailureReason.CONNECTION_LOST,
-              "the connection ended after " + into.received() + " bytes of piece " + claimed));
-        }));
+    return response.pipe().endOnComplete(false).to(into);
   }
 
-  private void pieceEnded(int claimed, PieceWriter.Outcome outcome, Throwable failure) {
-    piece = -1;
-    request = null;
-    writer = null;
-    if (ended) {
-      return;
-    }
-    if (failure instanceof PartialFile.DiskFailure disk) {
-      fetch.diskFailed(disk);
-    } else if (outcome == PieceWriter.Outcome.VERIFIED) {
+  /**
+   * How piece {@code claimed} came out. A piece that matched counts even when the session has
+   * ended since (its bytes are sealed on disk); anything else ends the session with a reason,
+   * unless it was broken off because another source won the piece.
+   */
+  private void judge(int claimed, PieceWriter.Outcome outcome, Throwable diskFailure, Throwable receiveFailure,
+      boolean lost, SourceWatch.Verdict pace) {
+    if (outcome == PieceWriter.Outcome.VERIFIED) {
       tally.pieceVerified();
       fetch.pieceVerified(claimed, this);
-      next();
-    } else if (outcome == PieceWriter.Outcome.TAKEN || (failure != null && losing)) {
-      next();
+      return;
+    }
+    if (outcome == PieceWriter.Outcome.TAKEN || ended) {
+      return;
+    }
+    if (diskFailure instanceof PartialFile.DiskFailure disk) {
+      fetch.diskFailed(disk);
     } else if (outcome == PieceWriter.Outcome.WRONG) {
       fetch.sessionFailed(this, claimed, FailureReason.CORRUPT,
           new SourceFailure(FailureReason.CORRUPT, "piece " + claimed + " did not match its SHA-256"));
+    } else if (lost) {
+      next();
     } else {
-      fetch.sessionFailed(this, claimed, StreamFetch.classify(failure, stopping), failure);
+      Throwable cause = receiveFailure != null ? receiveFailure : new SourceFailure(FailureReason.CONNECTION_LOST,
+          "the connection ended before piece " + claimed + " was whole");
+      fetch.sessionFailed(this, claimed, StreamFetch.classify(cause, pace), cause);
     }
   }
 

@@ -139,7 +139,8 @@ final class StreamFetch implements Fetch {
     if (offset == size) {
       return Future.succeededFuture();
     }
-    return SourceRequest.to(owner.vertx, current.sourceAddress(), download.sha256(), offset)
+    return partial.prepare()
+        .compose(ready -> SourceRequest.to(owner.vertx, current.sourceAddress(), download.sha256(), offset))
         .compose(owner.http::request)
         .compose(sent -> {
           request = sent;
