@@ -101,9 +101,9 @@ start_server() {
 }
 
 mkdir -p "$work/source" "$work/dest" "$work/curl-out" "$work/nginx/logs" "$work/nginx/tmp"
-# Peers are long-running servers: each pair first moves this file once, so that the JIT has
+# Peers are long-running servers: each pair first moves this file once (256 MiB, 64 pieces), so that the JIT has
 # compiled the hot path (SHA-256 above all) before the measured transfer, as it would have in use.
-head -c $((64 << 20)) /dev/urandom >"$work/source/warm-up.bin"
+head -c $((256 << 20)) /dev/urandom >"$work/source/warm-up.bin"
 warm_sha="$(sha256sum "$work/source/warm-up.bin" | cut -d' ' -f1)"
 chmod 755 "$work" "$work/source"   # nginx's workers run as an unprivileged user
 

@@ -79,7 +79,9 @@ class CorruptHolderTest {
     long size = 64L << 20;
     String sha256 = TestFiles.random(honestShare.resolve("dataset.tar"), size, 22);
     byte[] content = Files.readAllBytes(honestShare.resolve("dataset.tar"));
-    PeerNode good = network.peer("good", honestShare);
+    // Paced, so that the rotten holder's first piece (served at socket speed) is judged long before
+    // the honest one could take it over at the end (endgame), which would leave it unjudged.
+    PeerNode good = network.peer("good", honestShare, config -> config.withUploadLimit(16L << 20));
     byte[][] list = new byte[1][];
     try (FakeHolder rotten = new FakeHolder((request, out) -> {
       if (request.target().endsWith("/pieces")) {

@@ -43,13 +43,14 @@ final class SourceRequest {
         : options.putHeader("Range", "bytes=" + offset + "-").putHeader("If-Range", "\"" + sha256 + "\""));
   }
 
-  /** The request for bytes {@code first} to {@code last} (inclusive) of {@code sha256}: one piece. */
-  static Future<RequestOptions> range(Vertx vertx, String sourceAddress, String sha256, long first, long last) {
-    return checked(vertx, sourceAddress, sha256).map(options -> options
-        .putHeader("Range", "bytes=" + first + "-" + last).putHeader("If-Range", "\"" + sha256 + "\""));
+  /** {@code whole}, a request {@link #checked} once per source, narrowed to bytes {@code first} to {@code last} (inclusive): one piece. */
+  static RequestOptions range(RequestOptions whole, String sha256, long first, long last) {
+    return new RequestOptions(whole)
+        .putHeader("Range", "bytes=" + first + "-" + last).putHeader("If-Range", "\"" + sha256 + "\"");
   }
 
-  private static Future<RequestOptions> checked(Vertx vertx, String sourceAddress, String sha256) {
+  /** The request for the whole of {@code sha256}, its host resolved and checked once (see {@link #to}). */
+  static Future<RequestOptions> checked(Vertx vertx, String sourceAddress, String sha256) {
     PeerAddress address;
     try {
       address = PeerAddress.parse(sourceAddress);

@@ -3,6 +3,9 @@ package shoal.peer.fetch;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.RequestOptions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeoutException;
@@ -11,25 +14,49 @@ import shoal.peer.share.PieceLayout;
 import shoal.peer.tracker.TrackerClient.Lease;
 
 /**
- * One holder a piece download fetches from: one piece at a time, each a {@code Range} request of
- * its own, as long as {@link PieceFetch} has one for it. It watches the holder's pace (see
- * {@link SourceWatch}) and tells {@link PieceFetch} how each piece came out; any failure ends the
- * session, and the piece goes back to the others. Lives on the download's context.
+ * One holder a piece download fetches from: up to {@value #DEPTH} pieces at a time, each a
+ * {@code Range} request of its own, as long as {@link PieceFetch} has pieces for it. Two in flight
+ * hide the round trip between pieces: the next request is answered while the last body still
+ * streams. It watches the holder's pace (see {@link SourceWatch}) and tells {@link PieceFetch} how
+ * each piece came out; any failure ends the session, and its pieces go back to the others. The
+ * holder's address is resolved and checked once, and every request connects to that address.
+ * Lives on the download's context.
  */
 final class SourceSession {
+
+  /** Pieces asked of one holder at once. */
+  static final int DEPTH = 2;
 
   final Lease lease;
   final SourceTally tally;
   private final PieceFetch fetch;
-  private int piece = -1;
-  private PieceWriter writer;
-  private HttpClientRequest request;
+  private final List<PieceRequest> inFlight = new ArrayList<>();
+  private Future<RequestOptions> whole;
   private SourceWatch watch;
-  /** Set when this side broke the request off for the source's pace, so the failure is told as such. */
+  /** Set when this side broke the requests off for the source's pace, so the failure is told as such. */
   private SourceWatch.Verdict stopping;
-  /** Set when another source verified the piece first and this side broke the request off. */
-  private boolean losing;
   private boolean ended;
+
+  /** One piece asked of the holder. */
+  private static final class PieceRequest {
+    final int piece;
+    final boolean spare;
+    HttpClientRequest request;
+    PieceWriter writer;
+    /** Set when another source verified the piece first and this side broke the request off. */
+    boolean losing;
+
+    PieceRequest(int piece, boolean spare) {
+      this.piece = piece;
+      this.spare = spare;
+    }
+
+    void reset(Throwable cause) {
+      if (request != null) {
+        request.reset(0, cause);
+      }
+    }
+  }
 
   SourceSession(PieceFetch fetch, Lease lease, SourceTally tally) {
     this.fetch = fetch;
@@ -43,77 +70,75 @@ final class SourceSession {
 
   /** Whether the session waits for work: nothing was left for it when it last asked. */
   boolean idle() {
-    return !ended && piece < 0;
+    return !ended && inFlight.isEmpty();
   }
 
-  /** Takes the next piece, if there is one for it; otherwise waits, idle, to be woken. */
+  /** Takes more pieces while it has fewer than {@value #DEPTH} and there are any for it; otherwise waits to be woken. */
   void next() {
-    if (ended || piece >= 0) {
-      return;
-    }
-    OptionalInt claimed = fetch.claim(this);
-    if (claimed.isPresent()) {
-      fetchPiece(claimed.getAsInt());
+    while (!ended && inFlight.size() < DEPTH) {
+      OptionalInt claimed = fetch.claim(this);
+      if (claimed.isEmpty()) {
+        return;
+      }
+      fetchPiece(new PieceRequest(claimed.getAsInt(), fetch.isSpare(claimed.getAsInt(), this)));
     }
   }
 
-  private void fetchPiece(int claimed) {
-    piece = claimed;
-    losing = false;
-    stopping = null;
-    boolean spare = fetch.isSpare(claimed, this);
+  private void fetchPiece(PieceRequest asked) {
+    if (inFlight.isEmpty()) {
+      // The source's pace is judged while this side waits for it, from a fresh start after an idle spell.
+      watch = new SourceWatch(fetch.patience(), System.nanoTime());
+    }
+    inFlight.add(asked);
+    if (whole == null) {
+      whole = SourceRequest.checked(fetch.vertx(), lease.sourceAddress(), lease.sha256());
+    }
     PieceLayout layout = fetch.layout();
-    long first = layout.start(claimed);
-    long last = first + layout.length(claimed) - 1;
-    SourceRequest.range(fetch.vertx(), lease.sourceAddress(), lease.sha256(), first, last)
-        .compose(fetch.http()::request)
+    long first = layout.start(asked.piece);
+    long last = first + layout.length(asked.piece) - 1;
+    whole.compose(options -> fetch.http().request(SourceRequest.range(options, lease.sha256(), first, last)))
         .compose(sent -> {
-          request = sent;
-          watch = new SourceWatch(fetch.patience(), System.nanoTime());
-          if (ended || losing) {
+          asked.request = sent;
+          if (ended || asked.losing) {
             sent.reset();
           }
           return sent.send();
         })
-        .compose(response -> receive(response, claimed, spare, first, last))
+        .compose(response -> receive(response, asked, first, last))
         .onComplete(received -> {
-          PieceWriter into = writer;
-          boolean lost = losing;
+          inFlight.remove(asked);
           SourceWatch.Verdict pace = stopping;
-          piece = -1;
-          request = null;
-          writer = null;
           if (received.succeeded()) {
-            // The next piece is asked for while the disk thread still hashes this one: the source never waits for the disk.
+            // The next piece is asked for while the disk thread still hashes this one.
             next();
           }
-          Future<PieceWriter.Outcome> outcome = into == null ? Future.succeededFuture(PieceWriter.Outcome.SHORT) : into.finish();
-          outcome.onComplete(judged -> judge(claimed, judged.result(), judged.cause(), received.cause(), lost, pace));
+          Future<PieceWriter.Outcome> outcome = asked.writer == null
+              ? Future.succeededFuture(PieceWriter.Outcome.SHORT) : asked.writer.finish();
+          outcome.onComplete(judged -> judge(asked, judged.result(), judged.cause(), received.cause(), pace));
         });
   }
 
   /** Writes the body when {@link SourceRequest#rangeRefusal} finds nothing wrong with it; completes once it is all in. */
-  private Future<Void> receive(HttpClientResponse response, int claimed, boolean spare, long first, long last) {
+  private Future<Void> receive(HttpClientResponse response, PieceRequest asked, long first, long last) {
     Optional<SourceFailure> refusal = SourceRequest.rangeRefusal(response, first, last, lease.size());
     if (refusal.isPresent()) {
       response.pause();
       return Future.failedFuture(refusal.get());
     }
-    PieceWriter into = fetch.writer(claimed, spare, tally);
-    writer = into;
-    return response.pipe().endOnComplete(false).to(into);
+    asked.writer = fetch.writer(asked.piece, asked.spare, tally);
+    return response.pipe().endOnComplete(false).to(asked.writer);
   }
 
   /**
-   * How piece {@code claimed} came out. A piece that matched counts even when the session has
-   * ended since (its bytes are sealed on disk); anything else ends the session with a reason,
-   * unless it was broken off because another source won the piece.
+   * How a piece came out. A piece that matched counts even when the session has ended since (its
+   * bytes are sealed on disk); anything else ends the session with a reason, unless it was broken
+   * off because another source won the piece.
    */
-  private void judge(int claimed, PieceWriter.Outcome outcome, Throwable diskFailure, Throwable receiveFailure,
-      boolean lost, SourceWatch.Verdict pace) {
+  private void judge(PieceRequest asked, PieceWriter.Outcome outcome, Throwable diskFailure, Throwable receiveFailure,
+      SourceWatch.Verdict pace) {
     if (outcome == PieceWriter.Outcome.VERIFIED) {
       tally.pieceVerified();
-      fetch.pieceVerified(claimed, this);
+      fetch.pieceVerified(asked.piece, this);
       return;
     }
     if (outcome == PieceWriter.Outcome.TAKEN || ended) {
@@ -122,45 +147,43 @@ final class SourceSession {
     if (diskFailure instanceof PartialFile.DiskFailure disk) {
       fetch.diskFailed(disk);
     } else if (outcome == PieceWriter.Outcome.WRONG) {
-      fetch.sessionFailed(this, claimed, FailureReason.CORRUPT,
-          new SourceFailure(FailureReason.CORRUPT, "piece " + claimed + " did not match its SHA-256"));
-    } else if (lost) {
+      fetch.sessionFailed(this, asked.piece, FailureReason.CORRUPT,
+          new SourceFailure(FailureReason.CORRUPT, "piece " + asked.piece + " did not match its SHA-256"));
+    } else if (asked.losing) {
       next();
     } else {
       Throwable cause = receiveFailure != null ? receiveFailure : new SourceFailure(FailureReason.CONNECTION_LOST,
-          "the connection ended before piece " + claimed + " was whole");
-      fetch.sessionFailed(this, claimed, StreamFetch.classify(cause, pace), cause);
+          "the connection ended before piece " + asked.piece + " was whole");
+      fetch.sessionFailed(this, asked.piece, StreamFetch.classify(cause, pace), cause);
     }
   }
 
   /** Another source verified {@code lost} first: if this one is still fetching it, it stops and moves on. */
   void lose(int lost) {
-    if (piece == lost && !ended) {
-      losing = true;
-      if (request != null) {
-        request.reset();
+    for (PieceRequest asked : List.copyOf(inFlight)) {
+      if (asked.piece == lost && !ended) {
+        asked.losing = true;
+        asked.reset(new TimeoutException("another source was faster"));
       }
     }
   }
 
-  /** Ends the session: any request is broken off, and nothing more is fetched. */
+  /** Ends the session: its requests are broken off, and nothing more is fetched. */
   void stop() {
     ended = true;
     tally.stopped();
-    if (request != null) {
-      request.reset();
-    }
+    List.copyOf(inFlight).forEach(asked -> asked.reset(new TimeoutException("stopped")));
   }
 
-  /** Bytes of the piece under way, unless another source fetches it first (then they are counted there). */
+  /** Bytes of the pieces under way, except those another source fetches too (they are counted there). */
   long bytesUnderWay() {
-    return writer == null || fetch.isSpare(piece, this) ? 0 : writer.received();
+    return inFlight.stream().filter(asked -> asked.writer != null && !asked.spare).mapToLong(asked -> asked.writer.received()).sum();
   }
 
   /**
-   * Four times a second: breaks the request off once the source has gone silent or crawled for too
-   * long (the failure that follows is told as a stall or as too slow); about once a second, tells
-   * the tracker how much this source has sent.
+   * Four times a second: breaks the requests off once the source has gone silent or crawled for
+   * too long (the failure that follows is told as a stall or as too slow); about once a second,
+   * tells the tracker how much this source has sent.
    */
   void tick(boolean reportProgress) {
     if (ended) {
@@ -169,13 +192,14 @@ final class SourceSession {
     if (reportProgress) {
       fetch.download().reportProgress(lease, tally.bytes());
     }
-    if (request == null || watch == null || stopping != null || losing) {
+    if (inFlight.isEmpty() || watch == null || stopping != null) {
       return;
     }
-    SourceWatch.Verdict verdict = watch.observe(System.nanoTime(), tally.bytes(), writer != null && writer.waitingForDisk());
+    boolean heldBack = inFlight.stream().anyMatch(asked -> asked.writer != null && asked.writer.waitingForDisk());
+    SourceWatch.Verdict verdict = watch.observe(System.nanoTime(), tally.bytes(), heldBack);
     if (verdict != SourceWatch.Verdict.FINE) {
       stopping = verdict;
-      request.reset(0, new TimeoutException(verdict.name()));
+      List.copyOf(inFlight).forEach(asked -> asked.reset(new TimeoutException(verdict.name())));
     }
   }
 }
