@@ -1,12 +1,10 @@
 package shoal.peer.fetch;
 
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.streams.ReadStream;
-import io.vertx.core.streams.WriteStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -14,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -28,7 +25,7 @@ import shoal.peer.share.Sha256;
  * from where it stopped (from another source) without reading the file again.
  *
  * <p>The event loop only collects what the network delivers; hashing and writing happen on a
- * worker thread in batches of about a megabyte, one batch after another. So the two run on
+ * worker thread in batches of about a megabyte ({@link DiskBatches}), one after another. So the two run on
  * different cores, and the network is paused while {@value #QUEUE_LIMIT} bytes wait for the disk.
  *
  * <p>Each byte is touched as few times as the JDK allows: the hash reads the received buffers in
@@ -40,7 +37,6 @@ final class PartialFile {
 
   private static final Logger LOG = LoggerFactory.getLogger(PartialFile.class);
 
-  private static final int BATCH_BYTES = 1 << 20;
   /**
    * Bytes per write to the file. Far fewer calls than the network's 64 KiB chunks, yet well below
    * a megabyte: with megabyte writes the kernel fills the page cache in large folios, and on the
@@ -90,7 +86,7 @@ final class PartialFile {
   /** Whether the body streaming in is paused until the disk catches up: the source is not to blame for the quiet. */
   boolean waitingForDisk() {
     DiskWriter current = writer;
-    return current != null && current.drainHandler != null;
+    return current != null && current.waitingForDisk();
   }
 
   /**
@@ -182,8 +178,8 @@ final class PartialFile {
     }
   }
 
-  /** The write end of the pipe: batches buffers and has a worker hash and write each batch in order. */
-  private final class DiskWriter implements WriteStream<Buffer> {
+  /** The write end of the pipe: has a worker hash and write each batch, in order. */
+  private final class DiskWriter extends DiskBatches {
 
     private final FileChannel channel;
     /** Whether the first batch truncates the file to nothing: the body is the whole file, from its first byte. */
@@ -192,18 +188,14 @@ final class PartialFile {
     private final LongConsumer onBytes;
     /** Bytes hashed and on their way to the file; touched by the worker only, one ordered task at a time. */
     private final ByteBuffer staging = ByteBuffer.allocateDirect(WRITE_BYTES);
-    private List<Buffer> batch = new ArrayList<>();
-    private long batchBytes;
-    private long queuedBytes;
     /**
      * The first write that failed; later batches are skipped. Touched only by this file's worker
      * tasks, which Vert.x runs one after another (ordered), each seeing what the one before wrote.
      */
     private IOException failure;
-    /** Set while the pipe holds the source back for the disk. */
-    private Handler<Void> drainHandler;
 
     DiskWriter(FileChannel channel, boolean fromStart, long limit, LongConsumer onBytes) {
+      super(QUEUE_LIMIT);
       this.channel = channel;
       this.truncateFirst = fromStart;
       this.limit = limit;
@@ -211,32 +203,24 @@ final class PartialFile {
     }
 
     @Override
-    public Future<Void> write(Buffer data) {
-      if (length + data.length() > limit) {
-        return Future.failedFuture(new SourceFailure(FailureReason.OVERSIZED,
-            "it sent more than the " + limit + " bytes of its file"));
-      }
-      batch.add(data);
-      batchBytes += data.length();
-      queuedBytes += data.length();
-      length += data.length();
-      onBytes.accept(data.length());
-      if (batchBytes >= BATCH_BYTES) {
-        sendBatch();
-      }
-      return Future.succeededFuture();
+    SourceFailure refusal(Buffer data) {
+      return length + data.length() > limit
+          ? new SourceFailure(FailureReason.OVERSIZED, "it sent more than the " + limit + " bytes of its file") : null;
+    }
+
+    @Override
+    void taken(int bytes) {
+      length += bytes;
+      onBytes.accept(bytes);
     }
 
     /**
      * Hands the batch to the worker pool as an ordered task: tasks of one context run one after
      * another, back to back, so the disk never waits for the event loop between batches.
      */
-    private void sendBatch() {
-      List<Buffer> buffers = batch;
-      long bytes = batchBytes;
-      batch = new ArrayList<>();
-      batchBytes = 0;
-      vertx.<Void>executeBlocking(() -> {
+    @Override
+    Future<Boolean> store(List<Buffer> buffers) {
+      return vertx.executeBlocking(() -> {
         if (failure == null) {
           try {
             if (truncateFirst) {
@@ -248,15 +232,8 @@ final class PartialFile {
             failure = e;
           }
         }
-        return null;
-      }, true).onComplete(done -> {
-        queuedBytes -= bytes;
-        Handler<Void> drain = drainHandler;
-        if (drain != null && queuedBytes <= QUEUE_LIMIT / 2) {
-          drainHandler = null;
-          drain.handle(null);
-        }
-      });
+        return false;
+      }, true);
     }
 
     /**
@@ -291,9 +268,7 @@ final class PartialFile {
 
     /** Writes what is left, then closes the file (after every batch, being ordered); fails if a write failed. */
     Future<Void> finish() {
-      if (batchBytes > 0) {
-        sendBatch();
-      }
+      flush();
       return vertx.executeBlocking(() -> {
         try (channel) {
           if (failure == null) {
@@ -308,32 +283,6 @@ final class PartialFile {
         }
         return null;
       }, true);
-    }
-
-    @Override
-    public Future<Void> end() {
-      return finish();
-    }
-
-    @Override
-    public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
-      return this;
-    }
-
-    @Override
-    public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
-      return this;
-    }
-
-    @Override
-    public boolean writeQueueFull() {
-      return queuedBytes >= QUEUE_LIMIT;
-    }
-
-    @Override
-    public WriteStream<Buffer> drainHandler(Handler<Void> handler) {
-      this.drainHandler = handler;
-      return this;
     }
   }
 }

@@ -1,15 +1,12 @@
 package shoal.peer.fetch;
 
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
-import io.vertx.core.streams.WriteStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongConsumer;
 import shoal.common.transfer.FailureReason;
@@ -22,7 +19,7 @@ import shoal.peer.share.Sha256;
  * paused while {@value #QUEUE_LIMIT} bytes wait for the disk, so memory never grows with the
  * piece or the file. {@link #finish()} tells how the piece came out.
  */
-final class PieceWriter implements WriteStream<Buffer> {
+final class PieceWriter extends DiskBatches {
 
   /** How one source's attempt at a piece ended. */
   enum Outcome {
@@ -36,7 +33,6 @@ final class PieceWriter implements WriteStream<Buffer> {
     SHORT
   }
 
-  private static final int BATCH_BYTES = 1 << 20;
   private static final long QUEUE_LIMIT = 4L << 20;
 
   private final PieceFile file;
@@ -45,12 +41,8 @@ final class PieceWriter implements WriteStream<Buffer> {
   private final long start;
   private final int length;
   private final LongConsumer onBytes;
-  private List<Buffer> batch = new ArrayList<>();
-  private long batchBytes;
-  private long queuedBytes;
   /** Bytes accepted from the network, on the event loop. */
   private long received;
-  private Handler<Void> drainHandler;
   /** Set on the event loop once a batch found the piece sealed by another source or wrong: the pipe stops. */
   private boolean moot;
 
@@ -62,6 +54,7 @@ final class PieceWriter implements WriteStream<Buffer> {
   private boolean taken;
 
   PieceWriter(PieceFile file, int piece, boolean spare, LongConsumer onBytes) {
+    super(QUEUE_LIMIT);
     this.file = file;
     this.piece = piece;
     this.spare = spare;
@@ -75,55 +68,39 @@ final class PieceWriter implements WriteStream<Buffer> {
     return received;
   }
 
-  /** Whether the network is paused for the disk: the source is not to blame for the quiet. */
-  boolean waitingForDisk() {
-    return drainHandler != null;
+  @Override
+  SourceFailure refusal(Buffer data) {
+    if (moot) {
+      // Fails the pipe: the rest of the piece is not wanted (or another source already sealed it).
+      return new SourceFailure(FailureReason.CONNECTION_LOST, "the piece is no longer needed");
+    }
+    if (received + data.length() > length) {
+      return new SourceFailure(FailureReason.OVERSIZED, "it sent more than the " + length + " bytes of piece " + piece);
+    }
+    return null;
   }
 
   @Override
-  public Future<Void> write(Buffer data) {
-    if (moot) {
-      // Fails the pipe: the rest of the piece is not wanted (or another source already sealed it).
-      return Future.failedFuture(new SourceFailure(FailureReason.CONNECTION_LOST, "the piece is no longer needed"));
-    }
-    if (received + data.length() > length) {
-      return Future.failedFuture(new SourceFailure(FailureReason.OVERSIZED,
-          "it sent more than the " + length + " bytes of piece " + piece));
-    }
-    batch.add(data);
-    batchBytes += data.length();
-    queuedBytes += data.length();
-    received += data.length();
-    onBytes.accept(data.length());
-    if (batchBytes >= BATCH_BYTES) {
-      sendBatch();
-    }
-    return Future.succeededFuture();
+  void taken(int bytes) {
+    received += bytes;
+    onBytes.accept(bytes);
   }
 
-  private void sendBatch() {
-    List<Buffer> buffers = batch;
-    long bytes = batchBytes;
-    batch = new ArrayList<>();
-    batchBytes = 0;
-    file.onDisk(() -> {
-      store(buffers);
+  @Override
+  Future<Boolean> store(List<Buffer> buffers) {
+    return file.onDisk(() -> {
+      hashAndWrite(buffers);
       return taken || failure != null;
-    }).onComplete(done -> {
-      if (done.failed() || done.result()) {
-        moot = true;
-      }
-      queuedBytes -= bytes;
-      Handler<Void> drain = drainHandler;
-      if (drain != null && queuedBytes <= QUEUE_LIMIT / 2) {
-        drainHandler = null;
-        drain.handle(null);
-      }
     });
   }
 
+  @Override
+  void enough() {
+    moot = true;
+  }
+
   /** On the disk thread: hashes the buffers where they lie and writes them, unless the piece is already sealed. */
-  private void store(List<Buffer> buffers) {
+  private void hashAndWrite(List<Buffer> buffers) {
     if (failure != null || taken) {
       return;
     }
@@ -180,9 +157,7 @@ final class PieceWriter implements WriteStream<Buffer> {
    * this node's disk failed.
    */
   Future<Outcome> finish() {
-    if (batchBytes > 0) {
-      sendBatch();
-    }
+    flush();
     return file.onDisk(() -> {
       try {
         if (failure != null) {
@@ -205,31 +180,5 @@ final class PieceWriter implements WriteStream<Buffer> {
         }
       }
     }).recover(e -> Future.failedFuture(new PartialFile.DiskFailure(file.path(), e)));
-  }
-
-  @Override
-  public Future<Void> end() {
-    return Future.succeededFuture();
-  }
-
-  @Override
-  public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
-    return this;
-  }
-
-  @Override
-  public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
-    return this;
-  }
-
-  @Override
-  public boolean writeQueueFull() {
-    return queuedBytes >= QUEUE_LIMIT;
-  }
-
-  @Override
-  public WriteStream<Buffer> drainHandler(Handler<Void> handler) {
-    this.drainHandler = handler;
-    return this;
   }
 }
