@@ -67,7 +67,7 @@ final class RegistryIndex {
   /**
    * Files with a live holder whose name contains {@code text}, case-insensitively, one page. A
    * scan of every file keeping the best {@code offset + limit} in a heap: linear in the files
-   * known, about a millisecond per 50 000.
+   * known.
    */
   List<FileSummary> search(String text, int limit, int offset) {
     String needle = text.toLowerCase(Locale.ROOT);
