@@ -21,13 +21,16 @@ import shoal.tracker.db.EmbeddedDatabase;
 import shoal.tracker.db.Migrations;
 import shoal.tracker.events.EventRelay;
 import shoal.tracker.http.TrackerVerticle;
+import shoal.tracker.readmodel.MemoryReadModel;
+import shoal.tracker.readmodel.ReadModelVerticle;
 import shoal.tracker.registry.CatalogueSweeper;
 import shoal.tracker.registry.LivenessSweeper;
 import shoal.tracker.registry.TransferPruner;
 
 /**
  * A running tracker: its database (embedded unless a URL was given), migrated; a Vert.x instance
- * with Prometheus metrics; the HTTP verticles, the event relay and the sweeps (expired peers,
+ * with Prometheus metrics; the HTTP verticles, the read model they answer lookups and searches
+ * from, the event relay and the sweeps (expired peers,
  * unheld catalogue entries, finished transfers past their retention). Started by {@code Main}
  * and, the same way, by the tests.
  */
@@ -72,11 +75,13 @@ public final class Tracker implements AutoCloseable {
       RateLimits rateLimits = new RateLimits(config.access());
       DeploymentOptions deployment = new DeploymentOptions().setConfig(config.toJson());
       vertx.deployVerticle(EventRelay::new, deployment).await(30, TimeUnit.SECONDS);
+      MemoryReadModel readModel = new MemoryReadModel();
+      vertx.deployVerticle(new ReadModelVerticle(readModel), deployment).await(30, TimeUnit.SECONDS);
       vertx.deployVerticle(LivenessSweeper::new, deployment).await(30, TimeUnit.SECONDS);
       vertx.deployVerticle(CatalogueSweeper::new, deployment).await(30, TimeUnit.SECONDS);
       vertx.deployVerticle(TransferPruner::new, deployment).await(30, TimeUnit.SECONDS);
       String serversDeployment = vertx.deployVerticle(() -> {
-            TrackerVerticle server = new TrackerVerticle(metrics, connections, rateLimits);
+            TrackerVerticle server = new TrackerVerticle(metrics, connections, rateLimits, readModel);
             servers.add(server);
             return server;
           }, new DeploymentOptions(deployment).setInstances(Runtime.getRuntime().availableProcessors()))

@@ -17,12 +17,18 @@ public final class RegistryPool {
 
   private static final String NAME = "shoal-registry";
   private static final String READS_NAME = "shoal-registry-reads";
+  private static final String READ_MODEL_NAME = "shoal-read-model";
 
   private RegistryPool() {}
 
   /** The pool for reads that take no locks. */
   public static Pool createForReads(Vertx vertx, DatabaseUrl url, DatabaseTimeouts timeouts) {
     return build(vertx, url, timeouts, READS_NAME, 8);
+  }
+
+  /** The read model's one connection: it loads one batch at a time. */
+  public static Pool createForReadModel(Vertx vertx, DatabaseUrl url, DatabaseTimeouts timeouts) {
+    return build(vertx, url, timeouts, READ_MODEL_NAME, 1);
   }
 
   /**

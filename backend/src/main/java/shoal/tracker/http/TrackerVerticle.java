@@ -29,7 +29,10 @@ import shoal.tracker.db.DatabaseUrl;
 import shoal.tracker.db.RegistryPool;
 import shoal.tracker.events.RegistryEvents;
 import shoal.tracker.registry.FileCatalog;
+import shoal.tracker.readmodel.EventBusCommits;
+import shoal.tracker.registry.OwnCommits;
 import shoal.tracker.registry.PeerRegistry;
+import shoal.tracker.registry.ReadModel;
 import shoal.tracker.registry.TransferLedger;
 
 /**
@@ -47,6 +50,7 @@ public final class TrackerVerticle extends VerticleBase {
   private final PrometheusMeterRegistry metrics;
   private final ConnectionCap connections;
   private final RateLimits rateLimits;
+  private final ReadModel readModel;
   private PeerApi peerApi;
   private FileApi fileApi;
   private TransferApi transferApi;
@@ -58,11 +62,14 @@ public final class TrackerVerticle extends VerticleBase {
   /**
    * @param connections the tracker's connection cap, shared by all its instances
    * @param rateLimits the tracker's rate limits, shared by all its instances
+   * @param readModel the tracker's registry in memory, shared by all its instances
    */
-  public TrackerVerticle(PrometheusMeterRegistry metrics, ConnectionCap connections, RateLimits rateLimits) {
+  public TrackerVerticle(PrometheusMeterRegistry metrics, ConnectionCap connections, RateLimits rateLimits,
+      ReadModel readModel) {
     this.metrics = metrics;
     this.connections = connections;
     this.rateLimits = rateLimits;
+    this.readModel = readModel;
   }
 
   @Override
@@ -72,11 +79,12 @@ public final class TrackerVerticle extends VerticleBase {
     Pool pool = RegistryPool.create(vertx, database, config.dbTimeouts());
     Pool reads = RegistryPool.createForReads(vertx, database, config.dbTimeouts());
     RegistryEvents events = new RegistryEvents(pool);
-    PeerRegistry peers = new PeerRegistry(pool, events, config.peerTtl());
+    OwnCommits commits = new EventBusCommits(vertx);
+    PeerRegistry peers = new PeerRegistry(pool, events, config.peerTtl(), commits);
     peerApi = new PeerApi(peers, config.heartbeat(), config.peerTtl());
-    fileApi = new FileApi(new FileCatalog(reads));
-    transferApi = new TransferApi(new TransferLedger(pool, reads, peers, events));
-    opsApi = new OpsApi(pool);
+    fileApi = new FileApi(new FileCatalog(reads, readModel));
+    transferApi = new TransferApi(new TransferLedger(pool, reads, peers, events, readModel, commits));
+    opsApi = new OpsApi(pool, readModel);
     dbTimeouts = config.dbTimeouts();
     guard = new ConnectionGuard(vertx, config.idleTimeout(), connections);
     server = guard.install(vertx.createHttpServer(guard.applyTo(new HttpServerOptions().setCompressionSupported(true))));

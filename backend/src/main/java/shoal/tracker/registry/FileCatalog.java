@@ -18,13 +18,19 @@ public final class FileCatalog {
       "Sorry, the file you requested is not available. Please try again later.";
 
   private final Pool pool;
+  private final ReadModel memory;
 
-  public FileCatalog(Pool pool) {
+  /** @param memory answers instead of {@code pool} while it is current */
+  public FileCatalog(Pool pool, ReadModel memory) {
     this.pool = pool;
+    this.memory = memory;
   }
 
   /** Files whose name contains {@code text}, case-insensitively; an empty text matches all. */
   public Future<List<FileSummary>> search(String text, int limit, int offset) {
+    if (memory.current()) {
+      return Future.succeededFuture(memory.search(text, limit, offset));
+    }
     return pool.preparedQuery(SEARCH_FILES).execute(Tuple.of(containsPattern(text), limit, offset)).map(rows -> {
       List<FileSummary> files = new ArrayList<>(rows.size());
       rows.forEach(row -> files.add(new FileSummary(
@@ -35,6 +41,12 @@ public final class FileCatalog {
 
   /** The file and its live holders, least loaded first; 404 {@code not_available} when none. */
   public Future<FileDetails> lookup(String sha256) {
+    // A hit is answered from memory; a miss asks PostgreSQL, so that a file reported through
+    // another tracker a moment ago is never called unavailable here.
+    FileDetails remembered = memory.current() ? memory.lookup(sha256) : null;
+    if (remembered != null) {
+      return Future.succeededFuture(remembered);
+    }
     return pool.preparedQuery(FILE_HOLDERS).execute(Tuple.of(sha256)).map(rows -> {
       if (rows.size() == 0) {
         throw notAvailable();

@@ -26,7 +26,7 @@ public final class LivenessSweeper extends PeriodicSweep {
 
   @Override
   Duration prepare(TrackerConfig config, Pool pool) {
-    peers = new PeerRegistry(pool, new RegistryEvents(pool), config.peerTtl());
+    peers = new PeerRegistry(pool, new RegistryEvents(pool), config.peerTtl(), OwnCommits.NONE);
     Duration interval = sweepInterval(config.peerTtl());
     grace = new OutageGrace(pool, interval.multipliedBy(MISSED_BEATS));
     return interval;

@@ -35,11 +35,14 @@ public final class PeerRegistry {
   private final Pool pool;
   private final RegistryEvents events;
   private final double ttlSeconds;
+  private final OwnCommits commits;
 
-  public PeerRegistry(Pool pool, RegistryEvents events, Duration peerTtl) {
+  /** @param commits told of every change this registry commits, before its caller hears of it */
+  public PeerRegistry(Pool pool, RegistryEvents events, Duration peerTtl, OwnCommits commits) {
     this.pool = pool;
     this.events = events;
     this.ttlSeconds = peerTtl.toMillis() / 1000.0;
+    this.commits = commits;
   }
 
   public Future<Registration> register(String name, String address, List<FileEntry> files) {
@@ -48,6 +51,7 @@ public final class PeerRegistry {
     return Transactions.run(pool, conn -> conn.preparedQuery(INSERT_PEER)
             .execute(Tuple.of(peerId, name, address, PeerTokens.hash(token), ttlSeconds))
             .compose(inserted -> upsertHoldings(conn, peerId, files)))
+        .compose(done -> commits.changed(List.of(peerId), true))
         .map(done -> {
           events.publish(RegistryEvents.PEER_JOINED, new JsonObject()
               .put("peerId", peerId.toString()).put("name", name).put("address", address).put("files", files.size()));
@@ -78,6 +82,7 @@ public final class PeerRegistry {
             .map(rows -> rows.iterator().next().getLong("files"))
             // Counted inside the transaction, with the peer locked: a refusal rolls the whole report back.
             .compose(files -> files > MAX_FILES_PER_PEER ? Future.failedFuture(tooManyFiles(files)) : Future.succeededFuture(files)))
+        .compose(files -> commits.changed(List.of(peerId), true).map(files))
         .map(files -> {
           events.publish(RegistryEvents.FILES_CHANGED, new JsonObject().put("peerId", peerId.toString()).put("files", files));
           return null;
@@ -85,18 +90,16 @@ public final class PeerRegistry {
   }
 
   public Future<Void> heartbeat(UUID peerId) {
-    return pool.preparedQuery(HEARTBEAT).execute(Tuple.of(peerId, ttlSeconds)).map(rows -> {
-      if (rows.rowCount() == 0) {
-        throw unknownPeer();
-      }
-      return null;
-    });
+    return pool.preparedQuery(HEARTBEAT).execute(Tuple.of(peerId, ttlSeconds)).compose(rows -> rows.rowCount() == 0
+        ? Future.failedFuture(unknownPeer())
+        : commits.changed(List.of(peerId), false));
   }
 
   /** Deletes the peer and everything it holds; its unfinished transfers are abandoned. */
   public Future<Void> leave(UUID peerId) {
     return Transactions.run(pool, conn -> conn.preparedQuery(LOCK_PEERS_TO_DELETE).execute(Tuple.tuple().addArrayOfUUID(new UUID[] {peerId}))
             .compose(locked -> depart(conn, List.of(peerId), Transfer.PEER_LEFT)))
+        .compose(departed -> commits.left(List.of(peerId)).map(departed))
         .map(departed -> {
           if (departed.isEmpty()) {
             throw unknownPeer();

@@ -30,13 +30,22 @@ public final class TransferLedger {
   private final Pool reads;
   private final PeerRegistry peers;
   private final RegistryEvents events;
+  private final ReadModel memory;
+  private final OwnCommits commits;
 
-  /** @param reads the pool for lock-free reads (see {@code RegistryPool}) */
-  public TransferLedger(Pool pool, Pool reads, PeerRegistry peers, RegistryEvents events) {
+  /**
+   * @param reads the pool for lock-free reads (see {@code RegistryPool})
+   * @param memory answers "not available" without PostgreSQL while it is current
+   * @param commits told of the loads and holdings each transfer changes
+   */
+  public TransferLedger(Pool pool, Pool reads, PeerRegistry peers, RegistryEvents events, ReadModel memory,
+      OwnCommits commits) {
     this.pool = pool;
     this.reads = reads;
     this.peers = peers;
     this.events = events;
+    this.memory = memory;
+    this.commits = commits;
   }
 
   /**
@@ -47,10 +56,14 @@ public final class TransferLedger {
     if (token == null) {
       return Future.failedFuture(PeerTokens.missing());
     }
+    Buffer tokenHash = PeerTokens.hash(token);
+    if (memory.surelyUnavailable(tokenHash, sha256, excluded)) {
+      return Future.failedFuture(FileCatalog.notAvailable());
+    }
     // Who asks, and whether anybody else holds the file, are read without locks on the read pool:
     // "not available" never waits behind transfers queueing for a busy holder.
     return reads.preparedQuery(DOWNLOADER_AND_ANY_CANDIDATE)
-        .execute(Tuple.of(PeerTokens.hash(token), sha256, excluded.toArray(UUID[]::new)))
+        .execute(Tuple.of(tokenHash, sha256, excluded.toArray(UUID[]::new)))
         .compose(rows -> {
           if (rows.size() == 0) {
             return Future.failedFuture(PeerRegistry.unregisteredToken());
@@ -80,7 +93,7 @@ public final class TransferLedger {
                           source.peerId(), source.name(), downloader.peerId(), downloader.name(), 0,
                           Transfer.ACTIVE, null, rows.iterator().next().getOffsetDateTime("started_at").toInstant()),
                       source)));
-        }));
+        })).compose(lease -> commits.changed(List.of(lease.source().peerId()), false).map(lease));
   }
 
   public Future<Void> progress(UUID transferId, String token, long bytes) {
@@ -129,6 +142,11 @@ public final class TransferLedger {
                   // one's were added to the totals when it was abandoned, and it ends with all of them.
                   .compose(done -> TransferTotals.add(tx, transferId, 1, ending.wasActive() ? ending.size() : ending.size() - ending.bytes()))
                   .map(ending)))
+          .compose(ending -> ending.repeated() ? Future.succeededFuture(ending) : Future.all(
+                  // The source's load went down, the downloader holds one more file.
+                  commits.changed(Stream.of(transfer.from()).filter(Objects::nonNull).toList(), false),
+                  commits.changed(Stream.of(transfer.to()).filter(Objects::nonNull).toList(), true))
+              .map(ending))
           .map(ending -> {
             if (!ending.repeated()) {
               events.publish(RegistryEvents.TRANSFER_COMPLETED, transfer.toJson()
@@ -156,6 +174,8 @@ public final class TransferLedger {
                   // An abandoned transfer's bytes are in the totals already.
                   .compose(done -> TransferTotals.add(tx, transferId, 0, ending.wasActive() ? ending.bytes() : 0))
                   .map(ending)))
+          .compose(ending -> ending.releases() == null ? Future.succeededFuture(ending)
+              : commits.changed(List.of(ending.releases()), false).map(ending))
           .map(ending -> {
             if (!ending.repeated()) {
               events.publish(RegistryEvents.TRANSFER_FAILED, transfer.toJson()

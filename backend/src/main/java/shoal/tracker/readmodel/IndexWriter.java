@@ -1,0 +1,179 @@
+package shoal.tracker.readmodel;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import shoal.tracker.readmodel.RegistryLoader.Loaded;
+import shoal.tracker.readmodel.Rows.HoldingRow;
+import shoal.tracker.readmodel.Rows.PeerRow;
+
+/**
+ * Applies loaded rows to a {@link RegistryIndex}, on the read model's context only. Every file a
+ * load touches is rebuilt once, whatever number of its holders changed.
+ */
+final class IndexWriter {
+
+  private IndexWriter() {}
+
+  /**
+   * Makes the index agree with {@code loaded} for {@code peers}: those it did not find are gone;
+   * for {@code holdingsOf} (a subset), what they hold is replaced too.
+   */
+  static void apply(RegistryIndex index, Loaded loaded, Collection<UUID> peers, Collection<UUID> holdingsOf) {
+    Map<UUID, PeerRow> found = new HashMap<>();
+    loaded.peers().forEach(row -> found.put(row.id(), row));
+    Map<String, FileChange> changes = new HashMap<>();
+    for (UUID id : peers) {
+      PeerRow row = found.get(id);
+      if (row == null) {
+        remove(index, id, changes);
+        continue;
+      }
+      PeerCell cell = index.peers.get(id);
+      if (cell == null) {
+        cell = new PeerCell(id, row.name(), row.address(), row.tokenHash(), row.liveness());
+        index.peers.put(id, cell);
+        index.tokens.put(row.tokenHash(), cell);
+      } else {
+        cell.liveness = row.liveness();
+      }
+    }
+    Map<UUID, List<HoldingRow>> holdings = new HashMap<>();
+    loaded.holdings().forEach(row -> holdings.computeIfAbsent(row.peerId(), id -> new ArrayList<>()).add(row));
+    for (UUID id : holdingsOf) {
+      PeerCell cell = index.peers.get(id);
+      if (cell != null) {
+        replaceHoldings(index, cell, holdings.getOrDefault(id, List.of()), changes);
+      }
+    }
+    changes.values().forEach(change -> change.applyTo(index));
+  }
+
+  /** Takes the peers out at once, without asking the database: for a departure it committed itself. */
+  static void removeAll(RegistryIndex index, Collection<UUID> peers) {
+    Map<String, FileChange> changes = new HashMap<>();
+    peers.forEach(id -> remove(index, id, changes));
+    changes.values().forEach(change -> change.applyTo(index));
+  }
+
+  private static void remove(RegistryIndex index, UUID id, Map<String, FileChange> changes) {
+    PeerCell cell = index.peers.remove(id);
+    if (cell == null) {
+      return;
+    }
+    // Readers stop offering it here, before any file is rebuilt.
+    cell.liveness = PeerCell.Liveness.GONE;
+    index.tokens.remove(cell.tokenHash, cell);
+    for (String sha256 : cell.held) {
+      changes.computeIfAbsent(sha256, FileChange::new).removed.add(cell);
+    }
+    cell.held = new String[0];
+  }
+
+  private static void replaceHoldings(RegistryIndex index, PeerCell cell, List<HoldingRow> rows, Map<String, FileChange> changes) {
+    Set<String> now = new HashSet<>();
+    String[] held = new String[rows.size()];
+    int i = 0;
+    for (HoldingRow row : rows) {
+      FileView existing = index.files.get(row.sha256());
+      // One String per hash, shared by the file's key and every holder's list.
+      String sha256 = existing != null ? existing.sha256() : row.sha256();
+      now.add(sha256);
+      held[i++] = sha256;
+      FileChange change = changes.computeIfAbsent(sha256, FileChange::new);
+      change.added.put(cell, row.size());
+      change.name = row.fileName();
+      change.size = row.fileSize();
+    }
+    for (String sha256 : cell.held) {
+      if (!now.contains(sha256)) {
+        changes.computeIfAbsent(sha256, FileChange::new).removed.add(cell);
+      }
+    }
+    cell.held = held;
+  }
+
+  /** A full load: a fresh index, built from every peer and holding. */
+  static final class FullLoad {
+
+    private final RegistryIndex index = new RegistryIndex();
+    private final Map<String, FileChange> files = new HashMap<>();
+    private final Map<PeerCell, List<String>> held = new IdentityHashMap<>();
+
+    void peer(PeerRow row) {
+      PeerCell cell = new PeerCell(row.id(), row.name(), row.address(), row.tokenHash(), row.liveness());
+      index.peers.put(row.id(), cell);
+      index.tokens.put(row.tokenHash(), cell);
+    }
+
+    void holding(HoldingRow row) {
+      PeerCell cell = index.peers.get(row.peerId());
+      if (cell == null) {
+        return;
+      }
+      FileChange file = files.computeIfAbsent(row.sha256(), FileChange::new);
+      file.added.put(cell, row.size());
+      file.name = row.fileName();
+      file.size = row.fileSize();
+      held.computeIfAbsent(cell, c -> new ArrayList<>()).add(file.sha256);
+    }
+
+    RegistryIndex finish() {
+      files.values().forEach(file -> file.applyTo(index));
+      held.forEach((cell, hashes) -> cell.held = hashes.toArray(String[]::new));
+      return index;
+    }
+  }
+
+  /** What one load changes about one file. */
+  private static final class FileChange {
+
+    final String sha256;
+    final Set<PeerCell> removed = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    final Map<PeerCell, Long> added = new LinkedHashMap<>();
+    String name;
+    long size;
+
+    FileChange(String sha256) {
+      this.sha256 = sha256;
+    }
+
+    void applyTo(RegistryIndex index) {
+      FileView old = index.files.get(sha256);
+      List<PeerCell> holders = new ArrayList<>();
+      List<Long> sizes = new ArrayList<>();
+      if (old != null) {
+        for (int i = 0; i < old.holders().length; i++) {
+          PeerCell cell = old.holders()[i];
+          if (!removed.contains(cell) && !added.containsKey(cell) && !cell.liveness.gone()) {
+            holders.add(cell);
+            sizes.add(old.sizes()[i]);
+          }
+        }
+      }
+      added.forEach((cell, heldSize) -> {
+        holders.add(cell);
+        sizes.add(heldSize);
+      });
+      if (holders.isEmpty()) {
+        index.files.remove(sha256);
+        return;
+      }
+      String fileName = name != null ? name : old.name();
+      long fileSize = name != null ? size : old.size();
+      index.files.put(sha256, new FileView(sha256, fileName, lowerCase(fileName, old), fileSize,
+          holders.toArray(PeerCell[]::new), sizes.stream().mapToLong(Long::longValue).toArray()));
+    }
+
+    private static String lowerCase(String name, FileView old) {
+      return old != null && old.name().equals(name) ? old.lowerName() : name.toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+}

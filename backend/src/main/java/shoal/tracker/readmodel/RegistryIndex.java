@@ -1,0 +1,132 @@
+package shoal.tracker.readmodel;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import shoal.tracker.registry.FileDetails;
+import shoal.tracker.registry.FileSummary;
+import shoal.tracker.registry.Holder;
+
+/**
+ * Files by hash and peers by token, in memory. One writer, the read model's verticle, changes it;
+ * HTTP verticles on every event loop read it without locks: a file's view is immutable and
+ * replaced whole, a peer's liveness is one volatile reference, and the maps are concurrent ones.
+ * A reader therefore sees each file either before or after a change, never half of it.
+ *
+ * <p>Answers match the SQL they replace (FILE_HOLDERS, SEARCH_FILES): live holders only, least
+ * loaded first, then by name and peer id (PostgreSQL's byte order of uuids); search hits by name,
+ * then hash. Names sort by code point, which is PostgreSQL's order under the C collation.
+ */
+final class RegistryIndex {
+
+  /** Holders least loaded first, then by name, then by peer id as PostgreSQL orders uuids. */
+  static final Comparator<Holder> HOLDER_ORDER = Comparator.comparingLong(Holder::activeUploads)
+      .thenComparing(Holder::name)
+      .thenComparing(Holder::peerId, RegistryIndex::compareUuids);
+
+  private static final Comparator<FileView> FILE_ORDER = Comparator.comparing(FileView::name)
+      .thenComparing(FileView::sha256);
+
+  final ConcurrentHashMap<String, FileView> files = new ConcurrentHashMap<>();
+  final ConcurrentHashMap<ByteBuffer, PeerCell> tokens = new ConcurrentHashMap<>();
+  /** Every peer the model knows, expired ones included until they are deleted; the writer's alone. */
+  final Map<UUID, PeerCell> peers = new HashMap<>();
+
+  // ---- reads, from any thread ---------------------------------------------------------------
+
+  /** The file with its live holders, or null when it has none. */
+  FileDetails lookup(String sha256) {
+    FileView file = files.get(sha256);
+    if (file == null) {
+      return null;
+    }
+    long now = System.nanoTime();
+    List<Holder> holders = new ArrayList<>(file.holders().length);
+    for (int i = 0; i < file.holders().length; i++) {
+      PeerCell peer = file.holders()[i];
+      PeerCell.Liveness liveness = peer.liveness;
+      if (liveness.live(now)) {
+        holders.add(new Holder(peer.id, peer.name, peer.address, liveness.activeUploads(), file.sizes()[i]));
+      }
+    }
+    if (holders.isEmpty()) {
+      return null;
+    }
+    holders.sort(HOLDER_ORDER);
+    return new FileDetails(file.sha256(), file.name(), file.size(), holders);
+  }
+
+  /**
+   * Files with a live holder whose name contains {@code text}, case-insensitively, one page. A
+   * scan of every file keeping the best {@code offset + limit} in a heap: linear in the files
+   * known.
+   */
+  List<FileSummary> search(String text, int limit, int offset) {
+    String needle = text.toLowerCase(Locale.ROOT);
+    long wanted = (long) offset + limit;
+    long now = System.nanoTime();
+    PriorityQueue<Hit> best = new PriorityQueue<>(Comparator.comparing(Hit::file, FILE_ORDER).reversed());
+    for (FileView file : files.values()) {
+      if (!file.lowerName().contains(needle)) {
+        continue;
+      }
+      if (best.size() >= wanted && FILE_ORDER.compare(file, best.peek().file()) >= 0) {
+        continue;
+      }
+      int holders = file.liveHolders(now);
+      if (holders == 0) {
+        continue;
+      }
+      best.add(new Hit(file, holders));
+      if (best.size() > wanted) {
+        best.poll();
+      }
+    }
+    List<Hit> sorted = new ArrayList<>(best);
+    sorted.sort(Comparator.comparing(Hit::file, FILE_ORDER));
+    List<FileSummary> page = new ArrayList<>();
+    for (int i = offset; i < sorted.size(); i++) {
+      FileView file = sorted.get(i).file();
+      page.add(new FileSummary(file.sha256(), file.name(), file.size(), sorted.get(i).holders()));
+    }
+    return page;
+  }
+
+  /**
+   * True when the live peer owning {@code tokenHash} is known and no other live peer outside
+   * {@code excluded} holds the file; false when unsure.
+   */
+  boolean surelyUnavailable(ByteBuffer tokenHash, String sha256, Collection<UUID> excluded) {
+    PeerCell downloader = tokens.get(tokenHash);
+    long now = System.nanoTime();
+    if (downloader == null || !downloader.liveness.live(now)) {
+      return false;
+    }
+    FileView file = files.get(sha256);
+    if (file == null) {
+      return true;
+    }
+    for (PeerCell holder : file.holders()) {
+      if (holder != downloader && holder.liveness.live(now) && !excluded.contains(holder.id)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private record Hit(FileView file, int holders) {}
+
+  /** PostgreSQL compares uuids byte by byte, unsigned; {@link UUID#compareTo} compares signed longs. */
+  static int compareUuids(UUID a, UUID b) {
+    int high = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
+    return high != 0 ? high : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
+  }
+}

@@ -1,0 +1,56 @@
+package shoal.tracker.registry;
+
+import io.vertx.core.buffer.Buffer;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The registry as this tracker holds it in memory, for the reads that would otherwise hit
+ * PostgreSQL on every request. PostgreSQL stays the truth: the model answers only while it is
+ * {@link #current()}, and callers ask the database otherwise.
+ */
+public interface ReadModel {
+
+  /** A model that is never current: every read goes to PostgreSQL. */
+  ReadModel NONE = new ReadModel() {
+    @Override
+    public boolean current() {
+      return false;
+    }
+
+    @Override
+    public FileDetails lookup(String sha256) {
+      throw new IllegalStateException("not current");
+    }
+
+    @Override
+    public List<FileSummary> search(String text, int limit, int offset) {
+      throw new IllegalStateException("not current");
+    }
+
+    @Override
+    public boolean surelyUnavailable(Buffer tokenHash, String sha256, Collection<UUID> excluded) {
+      return false;
+    }
+  };
+
+  /**
+   * Whether the model has every change committed up to a moment ago: it listens to the database's
+   * notifications and has read the registry since it last started listening.
+   */
+  boolean current();
+
+  /** As {@link FileCatalog#lookup}, or null when no live peer holds the file. */
+  FileDetails lookup(String sha256);
+
+  /** As {@link FileCatalog#search}. */
+  List<FileSummary> search(String text, int limit, int offset);
+
+  /**
+   * True only when the model is current, knows the live peer whose token hashes to
+   * {@code tokenHash}, and no live peer other than it and {@code excluded} holds the file. False
+   * means "ask PostgreSQL", which also decides who the token belongs to.
+   */
+  boolean surelyUnavailable(Buffer tokenHash, String sha256, Collection<UUID> excluded);
+}
