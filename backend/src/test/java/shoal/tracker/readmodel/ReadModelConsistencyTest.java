@@ -77,7 +77,10 @@ class ReadModelConsistencyTest {
     assertThat(second.delete("/api/v1/peers/" + dave.peerId(), dave.token()).statusCode()).isEqualTo(204);
 
     List<String> hashes = List.of(shared, onlyFirst, onlySecond, silentFile);
-    assertThat(eventually(WITHIN, () -> sameAnswers(hashes))).as("both trackers agree within a second").isTrue();
+    // Both agree within a second, and on the end state: the transfer's load has reached them too.
+    assertThat(eventually(WITHIN, () -> sameAnswers(hashes) && first.get("/api/v1/files/" + onlyFirst).bodyAsJsonObject()
+        .getJsonArray("holders").stream().mapToLong(h -> ((JsonObject) h).getLong("activeUploads")).sum() == 1))
+        .as("both trackers agree within a second").isTrue();
     JsonArray firstHolders = first.get("/api/v1/files/" + onlyFirst).bodyAsJsonObject().getJsonArray("holders");
     assertThat(firstHolders.stream().map(h -> ((JsonObject) h).getString("peerId")))
         .containsExactlyInAnyOrder(alice.peerId(), carol.peerId());
