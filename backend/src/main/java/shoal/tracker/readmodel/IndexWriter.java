@@ -163,12 +163,14 @@ final class IndexWriter {
         sizes.add(heldSize);
       });
       if (holders.isEmpty()) {
-        index.files.remove(sha256);
+        if (old != null) {
+          index.removeFile(old);
+        }
         return;
       }
       String fileName = name != null ? name : old.name();
       long fileSize = name != null ? size : old.size();
-      index.files.put(sha256, new FileView(sha256, fileName, lowerCase(fileName, old), fileSize,
+      index.putFile(old, new FileView(sha256, fileName, lowerCase(fileName, old), fileSize,
           holders.toArray(PeerCell[]::new), sizes.stream().mapToLong(Long::longValue).toArray()));
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import shoal.tracker.registry.FileDetails;
@@ -19,7 +20,9 @@ import shoal.tracker.registry.Holder;
  * Files by hash and peers by token, in memory. One writer, the read model's verticle, changes it;
  * HTTP verticles on every event loop read it without locks: a file's view is immutable and
  * replaced whole, a peer's liveness is one volatile reference, and the maps are concurrent ones.
- * A reader therefore sees each file either before or after a change, never half of it.
+ * A reader therefore sees each file either before or after a change, never half of it. The
+ * writer changes files only through {@link #putFile} and {@link #removeFile}, which keep the
+ * search's trigram index in step.
  *
  * <p>Answers match the SQL they replace (FILE_HOLDERS, SEARCH_FILES): live holders only, least
  * loaded first, then by name and peer id (PostgreSQL's byte order of uuids); search hits by name,
@@ -37,6 +40,8 @@ final class RegistryIndex {
 
   final ConcurrentHashMap<String, FileView> files = new ConcurrentHashMap<>();
   final ConcurrentHashMap<ByteBuffer, PeerCell> tokens = new ConcurrentHashMap<>();
+  /** Files by the trigrams of their names, for searches; {@link TrigramIndex} says in which order. */
+  final TrigramIndex names = new TrigramIndex();
   /** Every peer the model knows, expired ones included until they are deleted; the writer's alone. */
   final Map<UUID, PeerCell> peers = new HashMap<>();
 
@@ -65,39 +70,26 @@ final class RegistryIndex {
   }
 
   /**
-   * Files with a live holder whose name contains {@code text}, case-insensitively, one page. A
-   * scan of every file keeping the best {@code offset + limit} in a heap: linear in the files
-   * known.
+   * Files with a live holder whose name contains {@code text}, case-insensitively, one page. The
+   * candidates are the files sharing the needle's rarest trigram, or every file for a needle of
+   * one or two characters; each is checked against its current view, keeping the best
+   * {@code offset + limit} in a heap.
    */
   List<FileSummary> search(String text, int limit, int offset) {
     String needle = text.toLowerCase(Locale.ROOT);
-    long wanted = (long) offset + limit;
-    long now = System.nanoTime();
-    PriorityQueue<Hit> best = new PriorityQueue<>(Comparator.comparing(Hit::file, FILE_ORDER).reversed());
-    for (FileView file : files.values()) {
-      if (!file.lowerName().contains(needle)) {
-        continue;
-      }
-      if (best.size() >= wanted && FILE_ORDER.compare(file, best.peek().file()) >= 0) {
-        continue;
-      }
-      int holders = file.liveHolders(now);
-      if (holders == 0) {
-        continue;
-      }
-      best.add(new Hit(file, holders));
-      if (best.size() > wanted) {
-        best.poll();
+    Page page = new Page(needle, (long) offset + limit, System.nanoTime());
+    Set<String> candidates = names.candidates(needle);
+    if (candidates == null) {
+      files.values().forEach(page::consider);
+    } else {
+      for (String sha256 : candidates) {
+        FileView file = files.get(sha256);
+        if (file != null) {
+          page.consider(file);
+        }
       }
     }
-    List<Hit> sorted = new ArrayList<>(best);
-    sorted.sort(Comparator.comparing(Hit::file, FILE_ORDER));
-    List<FileSummary> page = new ArrayList<>();
-    for (int i = offset; i < sorted.size(); i++) {
-      FileView file = sorted.get(i).file();
-      page.add(new FileSummary(file.sha256(), file.name(), file.size(), sorted.get(i).holders()));
-    }
-    return page;
+    return page.from(offset);
   }
 
   /**
@@ -120,6 +112,69 @@ final class RegistryIndex {
       }
     }
     return true;
+  }
+
+  // ---- writes, from the read model's context only ----------------------------------------
+
+  /** Publishes {@code file}, which replaces {@code old} (null for a new file), posting a new name first. */
+  void putFile(FileView old, FileView file) {
+    boolean renamed = old != null && !old.lowerName().equals(file.lowerName());
+    if (old == null || renamed) {
+      names.add(file.sha256(), file.lowerName());
+    }
+    files.put(file.sha256(), file);
+    if (renamed) {
+      names.remove(file.sha256(), old.lowerName(), file.lowerName());
+    }
+  }
+
+  /** Withdraws {@code old}, then its name's postings. */
+  void removeFile(FileView old) {
+    files.remove(old.sha256());
+    names.remove(old.sha256(), old.lowerName(), null);
+  }
+
+  /** The best {@code wanted} matches seen so far, in a heap whose head is the worst of them. */
+  private static final class Page {
+
+    private final String needle;
+    private final long wanted;
+    private final long now;
+    private final PriorityQueue<Hit> best = new PriorityQueue<>(Comparator.comparing(Hit::file, FILE_ORDER).reversed());
+
+    Page(String needle, long wanted, long now) {
+      this.needle = needle;
+      this.wanted = wanted;
+      this.now = now;
+    }
+
+    void consider(FileView file) {
+      if (!file.lowerName().contains(needle)) {
+        return;
+      }
+      if (best.size() >= wanted && FILE_ORDER.compare(file, best.peek().file()) >= 0) {
+        return;
+      }
+      int holders = file.liveHolders(now);
+      if (holders == 0) {
+        return;
+      }
+      best.add(new Hit(file, holders));
+      if (best.size() > wanted) {
+        best.poll();
+      }
+    }
+
+    List<FileSummary> from(int offset) {
+      List<Hit> sorted = new ArrayList<>(best);
+      sorted.sort(Comparator.comparing(Hit::file, FILE_ORDER));
+      List<FileSummary> page = new ArrayList<>();
+      for (int i = offset; i < sorted.size(); i++) {
+        FileView file = sorted.get(i).file();
+        page.add(new FileSummary(file.sha256(), file.name(), file.size(), sorted.get(i).holders()));
+      }
+      return page;
+    }
   }
 
   private record Hit(FileView file, int holders) {}
