@@ -2,6 +2,7 @@ package shoal.peer.fetch;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import java.io.EOFException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.BitSet;
@@ -81,7 +82,7 @@ final class FileDigest {
         buffer.clear().limit((int) Math.min(buffer.capacity(), to - position));
         int read = file.channel().read(buffer, position);
         if (read < 0) {
-          throw new java.io.EOFException("the file ends at " + position);
+          throw new EOFException("the file ends at " + position);
         }
         buffer.flip();
         digest.update(buffer);

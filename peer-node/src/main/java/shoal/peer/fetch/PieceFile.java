@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.BitSet;
 import java.util.concurrent.Callable;
+import java.util.function.LongConsumer;
 import shoal.peer.share.PieceHashes;
 import shoal.peer.share.PieceLayout;
 import shoal.peer.share.Sha256;
@@ -47,6 +49,8 @@ final class PieceFile {
   private final BitSet verifiedAtOpen;
   /** Set on the disk thread once the files are closed: late writes of a stopped source find it. */
   private boolean closed;
+  /** Touched on the disk thread only: the pieces whose spare file exists. */
+  private final BitSet spares = new BitSet();
   /** Reused by every write task: the disk thread runs one at a time. */
   final ByteBuffer staging = ByteBuffer.allocateDirect(256 << 10);
 
@@ -173,7 +177,7 @@ final class PieceFile {
   }
 
   /** A writer for one source's bytes of {@code piece}; {@code spare} when another source is fetching it too. */
-  PieceWriter writer(int piece, boolean spare, java.util.function.LongConsumer onBytes) {
+  PieceWriter writer(int piece, boolean spare, LongConsumer onBytes) {
     return new PieceWriter(this, piece, spare, onBytes);
   }
 
@@ -218,8 +222,9 @@ final class PieceFile {
   /** On the disk thread: a spare file for a second source's bytes of {@code piece}. */
   FileChannel openSpare(int piece) throws IOException {
     if (closed) {
-      throw new java.nio.channels.ClosedChannelException();
+      throw new ClosedChannelException();
     }
+    spares.set(piece);
     return FileChannel.open(sparePath(piece), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
         StandardOpenOption.READ, StandardOpenOption.WRITE);
   }
@@ -228,6 +233,7 @@ final class PieceFile {
   void dropSpare(int piece, FileChannel spare) throws IOException {
     try (spare) {
       Files.deleteIfExists(sparePath(piece));
+      spares.clear(piece);
     }
   }
 
@@ -246,7 +252,7 @@ final class PieceFile {
         if (delete) {
           Files.deleteIfExists(path());
           Files.deleteIfExists(havePath(dir, sha256));
-          for (int piece = 0; piece < layout().count(); piece++) {
+          for (int piece = spares.nextSetBit(0); piece >= 0; piece = spares.nextSetBit(piece + 1)) {
             Files.deleteIfExists(sparePath(piece));
           }
         }
