@@ -6,7 +6,9 @@ import io.vertx.core.Promise;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import java.net.ConnectException;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -67,9 +69,7 @@ final class StreamFetch implements Fetch {
 
   @Override
   public Future<Fetched> run() {
-    // Bytes a piece fetch left (a file filled out of order) are no prefix to resume from.
-    owner.vertx.executeBlocking(() -> Files.deleteIfExists(PieceFile.havePath(owner.settings.partialDir(), download.sha256()))
-            && Files.deleteIfExists(PieceFile.partPath(owner.settings.partialDir(), download.sha256())))
+    owner.vertx.executeBlocking(this::dropPieceFetchLeftovers)
         .compose(cleared -> PartialFile.open(owner.vertx, owner.settings.partialDir(), download.sha256()))
         .onSuccess(opened -> {
           partial = opened;
@@ -83,6 +83,15 @@ final class StreamFetch implements Fetch {
           result.tryFail(new PartialFile.DiskFailure(owner.settings.partialDir(), e));
         });
     return result.future();
+  }
+
+  /** Bytes a piece fetch left (a file filled out of order, with its {@code .have}) are no prefix to resume from. */
+  private Void dropPieceFetchLeftovers() throws IOException {
+    Path dir = owner.settings.partialDir();
+    if (Files.deleteIfExists(PieceFile.havePath(dir, download.sha256()))) {
+      Files.deleteIfExists(PieceFile.partPath(dir, download.sha256()));
+    }
+    return null;
   }
 
   @Override
