@@ -25,6 +25,7 @@ import shoal.tracker.readmodel.MemoryReadModel;
 import shoal.tracker.readmodel.ReadModelVerticle;
 import shoal.tracker.registry.CatalogueSweeper;
 import shoal.tracker.registry.LivenessSweeper;
+import shoal.tracker.registry.StatisticsKeeper;
 import shoal.tracker.registry.TransferPruner;
 
 /**
@@ -80,6 +81,7 @@ public final class Tracker implements AutoCloseable {
       vertx.deployVerticle(LivenessSweeper::new, deployment).await(30, TimeUnit.SECONDS);
       vertx.deployVerticle(CatalogueSweeper::new, deployment).await(30, TimeUnit.SECONDS);
       vertx.deployVerticle(TransferPruner::new, deployment).await(30, TimeUnit.SECONDS);
+      vertx.deployVerticle(StatisticsKeeper::new, deployment).await(30, TimeUnit.SECONDS);
       String serversDeployment = vertx.deployVerticle(() -> {
             TrackerVerticle server = new TrackerVerticle(metrics, connections, rateLimits, readModel);
             servers.add(server);

@@ -12,7 +12,10 @@ import shoal.tracker.db.RegistryPool;
 
 /**
  * A verticle that removes what the registry no longer needs, a batch at a time, on a timer: every
- * tick it removes batches until one comes back short. An outage is logged once, not every tick.
+ * tick it removes batches until one comes back short, each batch its own short transaction, so a
+ * backlog (a lab's 10 000 peers expiring at once) never holds locks for long. A tick that comes
+ * while the previous sweep still runs is skipped: one sweep per tracker at a time, whatever the
+ * backlog. An outage is logged once, not every tick.
  */
 abstract class PeriodicSweep extends VerticleBase {
 
@@ -22,6 +25,8 @@ abstract class PeriodicSweep extends VerticleBase {
   private long timerId;
   /** Whether the last sweep failed; touched on this verticle's event loop only. */
   private boolean failing;
+  /** Whether a sweep is running; touched on this verticle's event loop only. */
+  private boolean sweeping;
 
   /**
    * @param removes what a sweep removes, for the log ("expired peer(s)")
@@ -38,11 +43,21 @@ abstract class PeriodicSweep extends VerticleBase {
   /** Removes at most one batch; completes with how many were removed. */
   abstract Future<Integer> removeBatch();
 
+  /** What the log says a sweep did to what it {@code removes}. */
+  String verb() {
+    return "removed";
+  }
+
   @Override
   public Future<?> start() {
     TrackerConfig config = TrackerConfig.fromJson(config());
     Duration interval = prepare(config, RegistryPool.create(vertx, DatabaseUrl.parse(config.dbUrl()), config.dbTimeouts()));
-    timerId = vertx.setPeriodic(interval.toMillis(), id -> sweep(0));
+    timerId = vertx.setPeriodic(interval.toMillis(), id -> {
+      if (!sweeping) {
+        sweeping = true;
+        sweep(0);
+      }
+    });
     return Future.succeededFuture();
   }
 
@@ -61,11 +76,15 @@ abstract class PeriodicSweep extends VerticleBase {
           }
           if (removed == batch) {
             sweep(removedSoFar + removed);
-          } else if (removedSoFar + removed > 0) {
-            log.info("removed {} {}", removedSoFar + removed, removes);
+            return;
+          }
+          sweeping = false;
+          if (removedSoFar + removed > 0) {
+            log.info("{} {} {}", verb(), removedSoFar + removed, removes);
           }
         },
         failure -> {
+          sweeping = false;
           if (!failing) {
             failing = true;
             log.warn("a sweep for {} failed, retrying every tick until it works: {}", removes, failure.getMessage());

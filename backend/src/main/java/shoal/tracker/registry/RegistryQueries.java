@@ -393,4 +393,27 @@ final class RegistryQueries {
       FROM
         (SELECT count(*) AS transfers, coalesce(sum(bytes), 0) AS bytes FROM transfers WHERE state = 'active') active,
         (SELECT sum(completed_transfers) AS completed, sum(finished_bytes) AS bytes FROM transfer_totals) totals""";
+
+  // ---- planner statistics ------------------------------------------------------------------
+
+  /**
+   * Which of the tables {@code $1} have had more than {@code $2} rows plus the fraction {@code $3}
+   * of their live rows changed since they were last analyzed, by anyone (the tracker or
+   * autovacuum). Reads the statistics system's counters, not the tables.
+   */
+  static final String TABLES_TO_ANALYZE = """
+      SELECT relname FROM pg_stat_user_tables
+      WHERE schemaname = current_schema() AND relname = ANY($1::text[])
+        AND n_mod_since_analyze > $2 + $3 * n_live_tup""";
+
+  /**
+   * Prefix of the ANALYZE of the tables named after it (only ever names from a fixed list). It
+   * reads a bounded sample of each table (300 x the statistics target rows), and takes a lock that
+   * neither reads nor writes wait for; a table another ANALYZE or a vacuum holds is skipped rather
+   * than waited for, and left to the next check.
+   */
+  static final String ANALYZE_SKIP_LOCKED = "ANALYZE (SKIP_LOCKED) ";
+
+  /** For the ANALYZE's transaction: the pool's few seconds are for requests, not for sampling a big table. */
+  static final String ANALYZE_TIMEOUT = "SET LOCAL statement_timeout = '60s'";
 }
