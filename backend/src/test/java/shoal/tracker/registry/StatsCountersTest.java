@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -130,7 +131,13 @@ class StatsCountersTest {
 
     // A source expires with uploads under way: they are abandoned with their partial bytes. Then
     // some of those downloaders complete anyway (the bytes had arrived) and the others fail.
-    Peer expiring = holders.get(0);
+    // Which holder each concurrent start chose depends on timing: the one that expires is the source
+    // of a transfer still under way (i % 8 >= 6).
+    Peer expiring = IntStream.range(0, leases.size())
+        .filter(i -> i % 8 >= 6 && downloaderOf(i, downloaders) != leaving)
+        .mapToObj(i -> leases.get(i).bodyAsJsonObject().getJsonObject("source").getString("peerId"))
+        .flatMap(source -> holders.stream().filter(holder -> holder.peerId().equals(source)))
+        .findFirst().orElseThrow();
     TrackerApi.await(pool.preparedQuery("UPDATE peers SET expires_at = now() WHERE peer_id = $1")
         .execute(Tuple.of(UUID.fromString(expiring.peerId()))));
     awaitRemoved(expiring);
