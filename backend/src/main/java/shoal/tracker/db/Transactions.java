@@ -8,6 +8,7 @@ import io.vertx.sqlclient.SqlConnection;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,18 +31,26 @@ public final class Transactions {
 
   /** Runs {@code work} in a transaction of {@code pool}; call on a Vert.x context, as every registry call is. */
   public static <T> Future<T> run(Pool pool, Function<SqlConnection, Future<T>> work) {
-    return attempt(pool, work, 1);
+    return attempt(() -> pool.withTransaction(work), 1);
   }
 
-  private static <T> Future<T> attempt(Pool pool, Function<SqlConnection, Future<T>> work, int attempt) {
-    return pool.withTransaction(work).recover(failure -> {
+  /**
+   * Runs {@code statement}, a single statement sent to the pool: a transaction of its own, without
+   * the round trips of BEGIN and COMMIT, run again as {@link #run} runs a transaction.
+   */
+  public static <T> Future<T> runAlone(Supplier<Future<T>> statement) {
+    return attempt(statement, 1);
+  }
+
+  private static <T> Future<T> attempt(Supplier<Future<T>> transaction, int attempt) {
+    return transaction.get().recover(failure -> {
       Context context = Vertx.currentContext();
       if (attempt >= ATTEMPTS || context == null || !DatabaseFailures.isContention(failure)) {
         return Future.failedFuture(failure);
       }
       long pause = backoffMillis(attempt);
       LOG.debug("transaction lost to a concurrent one ({}); running it again in {} ms", failure.getMessage(), pause);
-      return context.owner().timer(pause, TimeUnit.MILLISECONDS).compose(elapsed -> attempt(pool, work, attempt + 1));
+      return context.owner().timer(pause, TimeUnit.MILLISECONDS).compose(elapsed -> attempt(transaction, attempt + 1));
     });
   }
 

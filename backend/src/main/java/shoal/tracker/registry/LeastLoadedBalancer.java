@@ -1,50 +1,45 @@
 package shoal.tracker.registry;
 
-import static shoal.tracker.registry.RegistryQueries.*;
+import static shoal.tracker.registry.RegistryQueries.START_TRANSFER;
 
 import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import shoal.tracker.db.Transactions;
 
 /**
- * Picks the holder a downloader should fetch from: fewest active uploads, then chosen fewest
- * times, then chosen longest ago. Runs inside the caller's transaction and locks the candidates
- * until it commits, so concurrent requests, from any tracker process, spread over the holders
- * instead of all landing on the same idle one.
+ * Starts a transfer from the holder a downloader should fetch from: fewest active uploads, then
+ * chosen fewest times, then chosen longest ago. The choice, the transfer's row and the source's
+ * load are one statement ({@code start_transfer}, migration V8), its own transaction: it locks the
+ * candidates until it commits, so concurrent requests, from any tracker process, spread over the
+ * holders instead of all landing on the same idle one, and it costs a single round trip.
  */
 final class LeastLoadedBalancer {
 
   private LeastLoadedBalancer() {}
 
-  /** The chosen holder, with its own name and size for the file; empty when nobody else holds it. */
-  static Future<Optional<Choice>> choose(SqlConnection tx, String sha256, UUID downloader, Collection<UUID> excluded) {
-    return tx.preparedQuery(LOCK_CANDIDATES)
-        .execute(Tuple.of(sha256, downloader, excluded.toArray(UUID[]::new)))
-        .compose(locked -> {
-          if (locked.size() == 0) {
-            return Future.succeededFuture(Optional.<Choice>empty());
-          }
-          UUID[] candidates = new UUID[locked.size()];
-          int i = 0;
-          for (Row row : locked) {
-            candidates[i++] = row.getUUID("peer_id");
-          }
-          return tx.preparedQuery(LEAST_LOADED_CANDIDATE).execute(Tuple.of(sha256).addArrayOfUUID(candidates))
-              .compose(chosenRows -> {
-                Row row = chosenRows.iterator().next();
-                Choice choice = new Choice(
-                    new Holder(row.getUUID("peer_id"), row.getString("peer_name"), row.getString("address"), 0, row.getLong("size")),
-                    row.getString("name"));
-                return tx.preparedQuery(MARK_CHOSEN).execute(Tuple.of(choice.holder().peerId()))
-                    .map(marked -> Optional.of(choice));
-              });
-        });
+  /** The started transfer and its source; empty when nobody else holds the file, and nothing was written. */
+  static Future<Optional<TransferLease>> start(Pool pool, String sha256, PeerRegistry.PeerIdentity downloader,
+      Collection<UUID> excluded) {
+    UUID transferId = UUID.randomUUID();
+    Tuple arguments = Tuple.tuple(List.of(transferId, sha256, downloader.peerId(), downloader.name()))
+        .addArrayOfUUID(excluded.toArray(UUID[]::new));
+    return Transactions.runAlone(() -> pool.preparedQuery(START_TRANSFER).execute(arguments)).map(rows -> {
+      if (rows.size() == 0) {
+        return Optional.empty();
+      }
+      Row row = rows.iterator().next();
+      Holder source = new Holder(row.getUUID("source_id"), row.getString("source_name"), row.getString("address"), 0,
+          row.getLong("size"));
+      Transfer transfer = new Transfer(transferId, sha256, row.getString("name"), source.size(), source.peerId(),
+          source.name(), downloader.peerId(), downloader.name(), 0, Transfer.ACTIVE, null,
+          row.getOffsetDateTime("started_at").toInstant());
+      return Optional.of(new TransferLease(transfer, source));
+    });
   }
-
-  /** The chosen holder (its {@code size} its own for the file) and its name for the file. */
-  record Choice(Holder holder, String fileName) {}
 }

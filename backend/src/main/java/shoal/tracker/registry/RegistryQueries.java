@@ -253,43 +253,16 @@ final class RegistryQueries {
       FROM peers d WHERE d.token_hash = $1 AND d.expires_at > now()""";
 
   /**
-   * Locks every live holder the downloader may use (the candidates
-   * {@link #DOWNLOADER_AND_ANY_CANDIDATE} looks for), in peer-id order. Concurrent requests that
-   * share a holder take turns from here to commit, so each one sees the uploads the previous one
-   * added. {@code FOR NO KEY UPDATE} leaves the foreign-key checks of other transactions (which
-   * take {@code FOR KEY SHARE}) unblocked, and a request with no candidate locks nothing at all.
+   * Starts a transfer {@code $1} of {@code $2} to the downloader {@code $3} (named {@code $4}) from
+   * the least-loaded live holder other than it and {@code $5}: the candidates locked in peer-id
+   * order, the choice, the transfer's row and its source's load, in one round trip (migration V8
+   * says how). No row when there is no such holder.
    */
-  static final String LOCK_CANDIDATES = """
-      SELECT p.peer_id FROM holdings h JOIN peers p ON p.peer_id = h.peer_id
-      WHERE h.sha256 = $1 AND p.expires_at > now() AND p.peer_id <> $2 AND NOT (p.peer_id = ANY($3::uuid[]))
-      ORDER BY p.peer_id
-      FOR NO KEY UPDATE OF p""";
-
-  /**
-   * Least active uploads first, then chosen fewest times, then chosen longest ago; with the name
-   * and size the chosen holder reported, which its lease carries, not the catalogue's.
-   */
-  static final String LEAST_LOADED_CANDIDATE = """
-      SELECT p.peer_id, p.name AS peer_name, p.address, h.name, h.size
-      FROM holdings h
-      JOIN peers p ON p.peer_id = h.peer_id
-      JOIN peer_load l ON l.peer_id = p.peer_id
-      WHERE h.sha256 = $1 AND p.peer_id = ANY($2::uuid[])
-      ORDER BY
-        l.active_uploads,
-        p.times_chosen,
-        p.last_chosen_at NULLS FIRST,
-        p.peer_id
-      LIMIT 1""";
-
-  static final String MARK_CHOSEN =
-      "UPDATE peers SET times_chosen = times_chosen + 1, last_chosen_at = clock_timestamp() WHERE peer_id = $1";
+  static final String START_TRANSFER = """
+      SELECT source_id, source_name, address, name, size, started_at
+      FROM start_transfer($1, $2, $3, $4, $5::uuid[])""";
 
   // ---- transfers ---------------------------------------------------------------------------
-
-  /** One more active upload for the source {@code $1}: the last statement of a transfer's start. */
-  static final String TAKE_UPLOAD =
-      "UPDATE peer_load SET active_uploads = active_uploads + 1 WHERE peer_id = $1";
 
   /** One active upload of source {@code $1} ended: the last statement of a completion or failure. */
   static final String RELEASE_UPLOAD =
@@ -303,11 +276,6 @@ final class RegistryQueries {
    */
   static final String LOCK_TRANSFER =
       "SELECT state, source_id, bytes, size FROM transfers WHERE transfer_id = $1 FOR UPDATE";
-
-  static final String INSERT_TRANSFER = """
-      INSERT INTO transfers (transfer_id, sha256, name, size, source_id, source_name, downloader_id, downloader_name)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-      RETURNING started_at""";
 
   private static final String TRANSFER_COLUMNS = """
       t.transfer_id, t.sha256, t.name, t.size, t.source_id, t.source_name, t.downloader_id,

@@ -77,23 +77,10 @@ public final class TransferLedger {
   }
 
   private Future<TransferLease> lease(PeerRegistry.PeerIdentity downloader, String sha256, Collection<UUID> excluded) {
-    return Transactions.run(pool, tx ->
-        LeastLoadedBalancer.choose(tx, sha256, downloader.peerId(), excluded).compose(choice -> {
-          if (choice.isEmpty()) {
-            return Future.failedFuture(FileCatalog.notAvailable());
-          }
-          Holder source = choice.get().holder();
-          UUID transferId = UUID.randomUUID();
-          return tx.preparedQuery(INSERT_TRANSFER)
-              .execute(Tuple.tuple(List.of(transferId, sha256, choice.get().fileName(), source.size(),
-                  source.peerId(), source.name(), downloader.peerId(), downloader.name())))
-              .compose(rows -> tx.preparedQuery(TAKE_UPLOAD).execute(Tuple.of(source.peerId()))
-                  .map(taken -> new TransferLease(
-                      new Transfer(transferId, sha256, choice.get().fileName(), source.size(),
-                          source.peerId(), source.name(), downloader.peerId(), downloader.name(), 0,
-                          Transfer.ACTIVE, null, rows.iterator().next().getOffsetDateTime("started_at").toInstant()),
-                      source)));
-        })).compose(lease -> commits.changed(List.of(lease.source().peerId()), false).map(lease));
+    return LeastLoadedBalancer.start(pool, sha256, downloader, excluded)
+        .compose(started -> started.isEmpty()
+            ? Future.<TransferLease>failedFuture(FileCatalog.notAvailable())
+            : commits.changed(List.of(started.get().source().peerId()), false).map(started.get()));
   }
 
   public Future<Void> progress(UUID transferId, String token, long bytes) {

@@ -89,6 +89,30 @@ class BoundedWaitTest {
   }
 
   @Test
+  @DisplayName("a holder's row locked elsewhere: a transfer from it answers 503 busy naming the lock after a few tries, then starts once it is free")
+  void transferFromALockedHolderAnswersBusy(Vertx vertx) throws Exception {
+    try (Tracker tracker = TestTrackers.start(config -> config.withDbTimeouts(SHORT_LOCKS))) {
+      TrackerApi api = new TrackerApi(vertx, tracker.url());
+      String song = sha("locked-song");
+      Peer holder = api.register("locked-holder", List.of(file(song, "song.ogg", 10)));
+      Peer downloader = api.register("waiting-downloader", List.of());
+      JsonObject request = new JsonObject().put("sha256", song);
+
+      try (Connection locker = lockPeer(tracker, holder)) {
+        long started = System.nanoTime();
+        HttpResponse<Buffer> start = api.post("/api/v1/transfers", downloader.token(), request);
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertBusy(start, "The registry is busy: a lock could not be taken within 500 ms. Please try again.");
+        assertThat(took).isBetween(LOCK_TIMEOUT.multipliedBy(3), Duration.ofSeconds(4));
+        assertThat(api.get("/api/v1/files/" + song).statusCode()).isEqualTo(200);
+      }
+      HttpResponse<Buffer> start = api.post("/api/v1/transfers", downloader.token(), request);
+      assertThat(start.statusCode()).as(start.bodyAsString()).isEqualTo(201);
+      assertThat(api.get("/api/v1/peers/" + holder.peerId()).bodyAsJsonObject().getLong("activeUploads")).isEqualTo(1);
+    }
+  }
+
+  @Test
   @DisplayName("a lock released soon after the lock timeout costs the client a retry, not an error")
   void briefLockIsRetriedThrough(Vertx vertx) throws Exception {
     try (Tracker tracker = TestTrackers.start(config -> config.withDbTimeouts(SHORT_LOCKS))) {
