@@ -141,7 +141,12 @@ final class SourceSession {
       fetch.pieceVerified(asked.piece, this);
       return;
     }
-    if (outcome == PieceWriter.Outcome.TAKEN || ended) {
+    if (ended) {
+      return;
+    }
+    if (outcome == PieceWriter.Outcome.TAKEN) {
+      // Another source won the piece (endgame): this one looks for more work, if any is left.
+      next();
       return;
     }
     if (diskFailure instanceof PartialFile.DiskFailure disk) {
