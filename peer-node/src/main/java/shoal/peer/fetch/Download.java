@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import shoal.common.http.ApiError;
 import shoal.common.transfer.FailureReason;
 import shoal.peer.PeerEvents;
 import shoal.peer.share.PieceHashes;
@@ -32,6 +33,8 @@ final class Download {
   private static final Logger LOG = LoggerFactory.getLogger(Download.class);
   static final long TICK_MILLIS = 250;
   private static final int TICKS_PER_TRACKER_REPORT = 4;
+  /** Pause before giving the holders that broke off one more chance. */
+  private static final long SECOND_ROUND_DELAY_MILLIS = 1_000;
 
   /** What a download is doing; {@code json()} is the contract's name. */
   enum State {
@@ -147,6 +150,29 @@ final class Download {
     Set<String> excluded = new HashSet<>(choice.excluded());
     excluded.addAll(busy);
     return owner.call(peer -> owner.tracker.startTransfer(peer, sha256, excluded));
+  }
+
+  /**
+   * The tracker had no other holder ({@code failure}) and the fetch has no source left: when that
+   * was {@code not_available} and {@link SourceChoice} allows a second round, runs {@code again}
+   * after a pause and answers true; otherwise the fetch ends with {@link #gaveUp}.
+   */
+  boolean secondChance(Throwable failure, Runnable again) {
+    if (!nobodyElse(failure) || !choice.startSecondRound()) {
+      return false;
+    }
+    owner.vertx.setTimer(SECOND_ROUND_DELAY_MILLIS, fired -> again.run());
+    return true;
+  }
+
+  /** How a download ends when no source is left: what every holder did, or why none could be had. */
+  Fetch.GaveUp gaveUp(Throwable failure) {
+    return new Fetch.GaveUp(nobodyElse(failure) ? "Every peer holding " + name + " failed. " + choice.summary()
+        : "No other source for " + name + " could be found: " + failure.getMessage());
+  }
+
+  private static boolean nobodyElse(Throwable failure) {
+    return failure instanceof ApiError apiError && "not_available".equals(apiError.code());
   }
 
   void reportFailed(Lease lease, FailureReason reason) {

@@ -13,7 +13,6 @@ import java.util.OptionalInt;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import shoal.common.http.ApiError;
 import shoal.common.transfer.FailureReason;
 import shoal.peer.share.PieceHashes;
 import shoal.peer.share.PieceLayout;
@@ -35,8 +34,6 @@ final class PieceFetch implements Fetch {
   private static final Logger LOG = LoggerFactory.getLogger(PieceFetch.class);
   /** How often more holders are asked for while fewer than {@code --sources} are in use. */
   private static final long MORE_SOURCES_MILLIS = 3_000;
-  /** Pause before giving the holders that broke off one more chance. */
-  private static final long SECOND_ROUND_DELAY_MILLIS = 1_000;
 
   private final Download download;
   private final Downloads owner;
@@ -148,20 +145,14 @@ final class PieceFetch implements Fetch {
     if (stopped || checking) {
       return;
     }
-    boolean nobodyElse = failure instanceof ApiError apiError && "not_available".equals(apiError.code());
     if (!sessions.isEmpty()) {
       owner.vertx.cancelTimer(moreSourcesTimer);
       moreSourcesTimer = owner.vertx.setTimer(MORE_SOURCES_MILLIS, fired -> moreSources());
       return;
     }
-    if (nobodyElse && download.choice().startSecondRound()) {
-      owner.vertx.setTimer(SECOND_ROUND_DELAY_MILLIS, fired -> moreSources());
-      return;
+    if (!download.secondChance(failure, this::moreSources)) {
+      result.tryFail(download.gaveUp(failure));
     }
-    sessions.values().forEach(SourceSession::stop);
-    result.tryFail(new GaveUp(nobodyElse
-        ? "Every peer holding " + download.name() + " failed. " + download.choice().summary()
-        : "No other source for " + download.name() + " could be found: " + failure.getMessage()));
   }
 
   OptionalInt claim(SourceSession session) {

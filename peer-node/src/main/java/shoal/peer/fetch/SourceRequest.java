@@ -118,29 +118,12 @@ final class SourceRequest {
 
   /**
    * Why the answer to a request from {@code offset} of a file of {@code size} bytes may not be
-   * written, if it may not: anything but 200 for the whole file or 206 for exactly the rest, or a
-   * {@code Content-Length} or {@code Content-Range} that disagrees with the size.
+   * written, if it may not: anything but 200 for the whole file (a source may ignore the range) or
+   * 206 for exactly the rest, or a {@code Content-Length} or {@code Content-Range} that disagrees
+   * with the size.
    */
   static Optional<SourceFailure> refusal(HttpClientResponse response, long offset, long size) {
-    int status = response.statusCode();
-    boolean whole = status == 200;
-    if (!whole && status != 206) {
-      return Optional.of(new SourceFailure(status == 503 ? FailureReason.BUSY : FailureReason.REFUSED,
-          "it answered HTTP " + status));
-    }
-    String expectedRange = "bytes " + offset + "-" + (size - 1) + "/" + size;
-    String contentRange = response.getHeader(HttpHeaders.CONTENT_RANGE);
-    if (!whole && !expectedRange.equals(contentRange)) {
-      return Optional.of(new SourceFailure(FailureReason.SIZE_MISMATCH,
-          "it answered with Content-Range '" + contentRange + "', not '" + expectedRange + "'"));
-    }
-    String contentLength = response.getHeader(HttpHeaders.CONTENT_LENGTH);
-    long expectedLength = whole ? size : size - offset;
-    if (contentLength != null && !contentLength.equals(String.valueOf(expectedLength))) {
-      return Optional.of(new SourceFailure(FailureReason.SIZE_MISMATCH,
-          "it announced " + contentLength + " bytes, not " + expectedLength));
-    }
-    return Optional.empty();
+    return refusal(response, offset, size - 1, size, true);
   }
 
   /**
@@ -149,22 +132,28 @@ final class SourceRequest {
    * (and a Content-Length that agrees), or 200 with the whole file when the whole file was asked.
    */
   static Optional<SourceFailure> rangeRefusal(HttpClientResponse response, long first, long last, long size) {
+    return refusal(response, first, last, size, first == 0 && last == size - 1);
+  }
+
+  private static Optional<SourceFailure> refusal(HttpClientResponse response, long first, long last, long size,
+      boolean wholeAllowed) {
     int status = response.statusCode();
-    boolean wholeAsked = first == 0 && last == size - 1;
-    if (status != 206 && !(status == 200 && wholeAsked)) {
+    boolean whole = status == 200;
+    if (status != 206 && !(whole && wholeAllowed)) {
       return Optional.of(new SourceFailure(status == 503 ? FailureReason.BUSY : FailureReason.REFUSED,
-          status == 200 ? "it ignored the range it was asked for" : "it answered HTTP " + status));
+          whole ? "it ignored the range it was asked for" : "it answered HTTP " + status));
     }
     String expectedRange = "bytes " + first + "-" + last + "/" + size;
     String contentRange = response.getHeader(HttpHeaders.CONTENT_RANGE);
-    if (status == 206 && !expectedRange.equals(contentRange)) {
+    if (!whole && !expectedRange.equals(contentRange)) {
       return Optional.of(new SourceFailure(FailureReason.SIZE_MISMATCH,
           "it answered with Content-Range '" + contentRange + "', not '" + expectedRange + "'"));
     }
     String contentLength = response.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (contentLength != null && !contentLength.equals(String.valueOf(last - first + 1))) {
+    long expectedLength = whole ? size : last - first + 1;
+    if (contentLength != null && !contentLength.equals(String.valueOf(expectedLength))) {
       return Optional.of(new SourceFailure(FailureReason.SIZE_MISMATCH,
-          "it announced " + contentLength + " bytes, not " + (last - first + 1)));
+          "it announced " + contentLength + " bytes, not " + expectedLength));
     }
     return Optional.empty();
   }

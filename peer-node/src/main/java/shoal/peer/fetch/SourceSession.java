@@ -159,7 +159,7 @@ final class SourceSession {
     } else {
       Throwable cause = receiveFailure != null ? receiveFailure : new SourceFailure(FailureReason.CONNECTION_LOST,
           "the connection ended before piece " + asked.piece + " was whole");
-      fetch.sessionFailed(this, asked.piece, StreamFetch.classify(cause, pace), cause);
+      fetch.sessionFailed(this, asked.piece, SourceFailure.reasonFor(cause, pace), cause);
     }
   }
 

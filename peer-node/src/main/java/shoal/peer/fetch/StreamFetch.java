@@ -1,11 +1,9 @@
 package shoal.peer.fetch;
 
-import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
-import java.net.ConnectException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +14,6 @@ import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import shoal.common.http.ApiError;
 import shoal.common.transfer.FailureReason;
 import shoal.peer.tracker.TrackerClient.Lease;
 
@@ -35,8 +32,6 @@ import shoal.peer.tracker.TrackerClient.Lease;
 final class StreamFetch implements Fetch {
 
   private static final Logger LOG = LoggerFactory.getLogger(StreamFetch.class);
-  /** Pause before giving the holders that broke off one more chance. */
-  private static final long SECOND_ROUND_DELAY_MILLIS = 1_000;
   /** Stands for bytes a partial file kept from an earlier run of this node: nobody knows who sent them. */
   private static final String EARLIER_RUN = "earlier run";
 
@@ -230,7 +225,7 @@ final class StreamFetch implements Fetch {
       result.tryFail(failure);
       return;
     }
-    FailureReason reason = classify(failure, stopping);
+    FailureReason reason = SourceFailure.reasonFor(failure, stopping);
     LOG.warn("downloading {} from {} failed ({}): {}", download.name(), source.name, reason.code(), failure.getMessage());
     download.reportFailed(current, reason);
     download.choice().failed(source.peerId, source.name, reason);
@@ -238,32 +233,13 @@ final class StreamFetch implements Fetch {
     cleanup.onComplete(done -> askForAnotherSource());
   }
 
-  /** The failure reason for {@code failure}, told as a stall or as too slow when this side broke the source off for its pace. */
-  static FailureReason classify(Throwable failure, SourceWatch.Verdict stopping) {
-    if (stopping != null) {
-      return stopping == SourceWatch.Verdict.TOO_SLOW ? FailureReason.TOO_SLOW : FailureReason.STALLED;
-    }
-    if (failure instanceof SourceFailure sourceFailure) {
-      return sourceFailure.reason();
-    }
-    if (failure instanceof ConnectException || failure instanceof ConnectTimeoutException) {
-      return FailureReason.UNREACHABLE;
-    }
-    return FailureReason.CONNECTION_LOST;
-  }
-
   private void askForAnotherSource() {
     download.anotherLease(Set.of())
         .onSuccess(this::attempt)
         .onFailure(e -> {
-          boolean nobodyElse = e instanceof ApiError apiError && "not_available".equals(apiError.code());
-          if (nobodyElse && download.choice().startSecondRound()) {
-            owner.vertx.setTimer(SECOND_ROUND_DELAY_MILLIS, id -> askForAnotherSource());
-            return;
+          if (!download.secondChance(e, this::askForAnotherSource)) {
+            result.tryFail(download.gaveUp(e));
           }
-          result.tryFail(new GaveUp(nobodyElse
-              ? "Every peer holding " + download.name() + " failed. " + download.choice().summary()
-              : "No other source for " + download.name() + " could be found: " + e.getMessage()));
         });
   }
 
