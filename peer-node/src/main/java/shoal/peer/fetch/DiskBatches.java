@@ -3,7 +3,11 @@ package shoal.peer.fetch;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.streams.WriteStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -86,6 +90,35 @@ abstract class DiskBatches implements WriteStream<Buffer> {
         drain.handle(null);
       }
     });
+  }
+
+  /** Writes out a staging buffer that {@link #hashAndStage} filled, and empties it. */
+  @FunctionalInterface
+  interface Drain {
+    void drain(ByteBuffer staging) throws IOException;
+  }
+
+  /**
+   * On the disk thread: hashes each received buffer where it lies (a view, not a copy: Vert.x hands
+   * the HTTP client's chunks over as heap buffers of their own) and copies it into {@code staging},
+   * which {@code drain} writes out whenever it is full. What is left in it is the caller's to write.
+   */
+  static void hashAndStage(List<Buffer> buffers, MessageDigest digest, ByteBuffer staging, Drain drain)
+      throws IOException {
+    for (Buffer buffer : buffers) {
+      for (ByteBuffer bytes : ((BufferInternal) buffer).getByteBuf().nioBuffers()) {
+        digest.update(bytes.duplicate());
+        while (bytes.hasRemaining()) {
+          int n = Math.min(bytes.remaining(), staging.remaining());
+          staging.put(staging.position(), bytes, bytes.position(), n);
+          staging.position(staging.position() + n);
+          bytes.position(bytes.position() + n);
+          if (!staging.hasRemaining()) {
+            drain.drain(staging);
+          }
+        }
+      }
+    }
   }
 
   @Override

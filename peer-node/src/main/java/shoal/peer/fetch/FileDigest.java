@@ -77,18 +77,11 @@ final class FileDigest {
     long to = Math.min(end, from + TASK_BYTES);
     reading = true;
     file.vertx().executeBlocking(() -> {
-      long position = from;
-      while (position < to) {
-        buffer.clear().limit((int) Math.min(buffer.capacity(), to - position));
-        int read = file.channel().read(buffer, position);
-        if (read < 0) {
-          throw new EOFException("the file ends at " + position);
-        }
-        buffer.flip();
-        digest.update(buffer);
-        position += read;
+      long reached = Sha256.update(digest, file.channel(), from, to, buffer);
+      if (reached < to) {
+        throw new EOFException("the file ends at " + reached);
       }
-      return position;
+      return reached;
     }, false).onComplete(done -> {
       reading = false;
       if (done.failed()) {

@@ -3,7 +3,6 @@ package shoal.peer.fetch;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.streams.ReadStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,8 +13,6 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.function.LongConsumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import shoal.common.transfer.FailureReason;
 import shoal.peer.share.Sha256;
 
@@ -34,8 +31,6 @@ import shoal.peer.share.Sha256;
  * a temporary direct buffer anyway, cached per worker thread, so every worker would hold one.)
  */
 final class PartialFile {
-
-  private static final Logger LOG = LoggerFactory.getLogger(PartialFile.class);
 
   /**
    * Bytes per write to the file. Far fewer calls than the network's 64 KiB chunks, yet well below
@@ -242,20 +237,7 @@ final class PartialFile {
      * buffer, which goes to the file whenever it is full.
      */
     private void hashAndWrite(List<Buffer> buffers) throws IOException {
-      for (Buffer buffer : buffers) {
-        for (ByteBuffer bytes : ((BufferInternal) buffer).getByteBuf().nioBuffers()) {
-          digest.update(bytes.duplicate());
-          while (bytes.hasRemaining()) {
-            if (!staging.hasRemaining()) {
-              writeStaged();
-            }
-            int n = Math.min(bytes.remaining(), staging.remaining());
-            staging.put(staging.position(), bytes, bytes.position(), n);
-            staging.position(staging.position() + n);
-            bytes.position(bytes.position() + n);
-          }
-        }
-      }
+      DiskBatches.hashAndStage(buffers, digest, staging, full -> writeStaged());
     }
 
     private void writeStaged() throws IOException {

@@ -135,19 +135,8 @@ final class PieceFile {
     ByteBuffer buffer = ByteBuffer.allocate(READ_BYTES);
     for (int piece = candidates.nextSetBit(0); piece >= 0; piece = candidates.nextSetBit(piece + 1)) {
       MessageDigest digest = Sha256.newDigest();
-      long position = layout.start(piece);
-      long end = position + layout.length(piece);
-      while (position < end) {
-        buffer.clear().limit((int) Math.min(buffer.capacity(), end - position));
-        int read = channel.read(buffer, position);
-        if (read < 0) {
-          break;
-        }
-        buffer.flip();
-        digest.update(buffer);
-        position += read;
-      }
-      if (position == end && pieces.matches(piece, digest.digest())) {
+      long end = layout.start(piece) + layout.length(piece);
+      if (Sha256.update(digest, channel, layout.start(piece), end, buffer) == end && pieces.matches(piece, digest.digest())) {
         matching.set(piece);
       }
     }

@@ -2,7 +2,6 @@ package shoal.peer.fetch;
 
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.buffer.BufferInternal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -113,42 +112,27 @@ final class PieceWriter extends DiskBatches {
       if (spare && spareChannel == null) {
         spareChannel = file.openSpare(piece);
       }
-      long position = written;
-      for (Buffer buffer : buffers) {
-        for (ByteBuffer bytes : ((BufferInternal) buffer).getByteBuf().nioBuffers()) {
-          digest.update(bytes.duplicate());
-          while (bytes.hasRemaining()) {
-            int n = Math.min(bytes.remaining(), staging.remaining());
-            staging.put(staging.position(), bytes, bytes.position(), n);
-            staging.position(staging.position() + n);
-            bytes.position(bytes.position() + n);
-            if (!staging.hasRemaining()) {
-              position = flush(staging, position);
-            }
-          }
-        }
-      }
-      flush(staging, position);
+      hashAndStage(buffers, digest, staging, this::flush);
+      flush(staging);
     } catch (IOException e) {
       failure = e;
       staging.clear();
     }
   }
 
-  /** Writes what the staging buffer holds at {@code position} of the piece; answers the position after it. */
-  private long flush(ByteBuffer staging, long position) throws IOException {
+  /** Writes what the staging buffer holds after the piece's bytes written so far, and empties it. */
+  private void flush(ByteBuffer staging) throws IOException {
     staging.flip();
     int n = staging.remaining();
     if (spare) {
       while (staging.hasRemaining()) {
-        spareChannel.write(staging, position + (n - staging.remaining()));
+        spareChannel.write(staging, written + (n - staging.remaining()));
       }
     } else {
-      file.write(staging, start + position);
+      file.write(staging, start + written);
     }
     staging.clear();
-    written = position + n;
-    return written;
+    written += n;
   }
 
   /**

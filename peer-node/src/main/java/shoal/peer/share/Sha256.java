@@ -2,6 +2,8 @@ package shoal.peer.share;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -56,6 +58,28 @@ public final class Sha256 {
         left -= read;
       }
     }
+  }
+
+  /**
+   * Feeds bytes {@code from} (inclusive) to {@code to} (exclusive) of {@code channel} to
+   * {@code digest}, read with positional reads through {@code buffer} (so that other threads may
+   * use the channel meanwhile); answers where the reading stopped: {@code to}, or the channel's
+   * end when it is shorter. Blocking.
+   */
+  public static long update(MessageDigest digest, FileChannel channel, long from, long to, ByteBuffer buffer)
+      throws IOException {
+    long position = from;
+    while (position < to) {
+      buffer.clear().limit((int) Math.min(buffer.capacity(), to - position));
+      int read = channel.read(buffer, position);
+      if (read < 0) {
+        break;
+      }
+      buffer.flip();
+      digest.update(buffer);
+      position += read;
+    }
+    return position;
   }
 
   /** The hash of a whole file, read in 1 MiB chunks. Blocking. */
