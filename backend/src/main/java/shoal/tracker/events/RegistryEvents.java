@@ -3,6 +3,7 @@ package shoal.tracker.events;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +29,7 @@ public final class RegistryEvents {
 
   private static final Logger LOG = LoggerFactory.getLogger(RegistryEvents.class);
   private static final String NOTIFY = "SELECT pg_notify($1, $2)";
+  private static final String NOTIFY_ALL = "SELECT pg_notify($1, event) FROM unnest($2::text[]) AS event";
 
   private final Pool pool;
 
@@ -43,5 +45,16 @@ public final class RegistryEvents {
     String event = body.copy().put("type", type).encode();
     pool.preparedQuery(NOTIFY).execute(Tuple.of(CHANNEL, event))
         .onFailure(failure -> LOG.warn("could not publish {}: {}", type, failure.getMessage()));
+  }
+
+  /** As {@link #publish}, for several changes of one type, in order, in one statement. */
+  public void publishAll(String type, List<JsonObject> bodies) {
+    if (bodies.size() == 1) {
+      publish(type, bodies.get(0));
+      return;
+    }
+    String[] events = bodies.stream().map(body -> body.copy().put("type", type).encode()).toArray(String[]::new);
+    pool.preparedQuery(NOTIFY_ALL).execute(Tuple.of(CHANNEL).addArrayOfString(events))
+        .onFailure(failure -> LOG.warn("could not publish {} {} events: {}", events.length, type, failure.getMessage()));
   }
 }

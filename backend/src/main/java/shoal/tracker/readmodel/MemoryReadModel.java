@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.UUID;
 import shoal.tracker.registry.FileDetails;
 import shoal.tracker.registry.FileSummary;
+import shoal.tracker.registry.PeerRegistry;
 import shoal.tracker.registry.ReadModel;
 
 /**
@@ -37,6 +38,11 @@ public final class MemoryReadModel implements ReadModel {
   @Override
   public boolean surelyUnavailable(Buffer tokenHash, String sha256, Collection<UUID> excluded) {
     return current && index.surelyUnavailable(ByteBuffer.wrap(tokenHash.getBytes()), sha256, excluded);
+  }
+
+  @Override
+  public PeerRegistry.PeerIdentity downloader(Buffer tokenHash) {
+    return current ? index.liveIdentity(ByteBuffer.wrap(tokenHash.getBytes())) : null;
   }
 
   RegistryIndex index() {

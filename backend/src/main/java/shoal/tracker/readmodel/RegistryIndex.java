@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import shoal.tracker.registry.FileDetails;
 import shoal.tracker.registry.FileSummary;
 import shoal.tracker.registry.Holder;
+import shoal.tracker.registry.PeerRegistry;
 
 /**
  * Files by hash and peers by token, in memory. One writer, the read model's verticle, changes it;
@@ -112,6 +113,12 @@ final class RegistryIndex {
       }
     }
     return true;
+  }
+
+  /** The live peer owning {@code tokenHash}, or null when the index does not know one. */
+  PeerRegistry.PeerIdentity liveIdentity(ByteBuffer tokenHash) {
+    PeerCell peer = tokens.get(tokenHash);
+    return peer != null && peer.liveness.live(System.nanoTime()) ? new PeerRegistry.PeerIdentity(peer.id, peer.name) : null;
   }
 
   // ---- writes, from the read model's context only ----------------------------------------

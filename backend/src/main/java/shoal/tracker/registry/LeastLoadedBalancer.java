@@ -1,45 +1,168 @@
 package shoal.tracker.registry;
 
-import static shoal.tracker.registry.RegistryQueries.START_TRANSFER;
+import static shoal.tracker.registry.RegistryQueries.START_TRANSFERS;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import shoal.tracker.db.Transactions;
+import shoal.tracker.events.RegistryEvents;
 
 /**
- * Starts a transfer from the holder a downloader should fetch from: fewest active uploads, then
+ * Starts transfers from the holder each downloader should fetch from: fewest active uploads, then
  * chosen fewest times, then chosen longest ago. The choice, the transfer's row and the source's
- * load are one statement ({@code start_transfer}, migration V8), its own transaction: it locks the
- * candidates until it commits, so concurrent requests, from any tracker process, spread over the
- * holders instead of all landing on the same idle one, and it costs a single round trip.
+ * load are one call of {@code start_transfers} (migrations V8 and V9 say how), its own
+ * transaction: it locks the candidates until it commits, so concurrent requests, from any tracker
+ * process, spread over the holders instead of all landing on the same idle one.
+ *
+ * <p>Starts are batched: at most {@value #CALLS_IN_FLIGHT} calls run at once, and the starts that
+ * arrive meanwhile go together in the next one, up to {@value #MAX_BATCH}. An idle tracker sends
+ * each start at once; a busy one shares each round trip, commit, model update and event
+ * statement among many. One instance per HTTP verticle, used on its context only.
  */
 final class LeastLoadedBalancer {
 
-  private LeastLoadedBalancer() {}
+  static final int CALLS_IN_FLIGHT = 2;
+  static final int MAX_BATCH = 64;
 
-  /** The started transfer and its source; empty when nobody else holds the file, and nothing was written. */
-  static Future<Optional<TransferLease>> start(Pool pool, String sha256, PeerRegistry.PeerIdentity downloader,
-      Collection<UUID> excluded) {
-    UUID transferId = UUID.randomUUID();
-    Tuple arguments = Tuple.tuple(List.of(transferId, sha256, downloader.peerId(), downloader.name()))
-        .addArrayOfUUID(excluded.toArray(UUID[]::new));
-    return Transactions.runAlone(() -> pool.preparedQuery(START_TRANSFER).execute(arguments)).map(rows -> {
-      if (rows.size() == 0) {
-        return Optional.empty();
+  private final Pool pool;
+  private final OwnCommits commits;
+  private final RegistryEvents events;
+  private List<Start> waiting = new ArrayList<>();
+  private int inFlight;
+
+  /**
+   * @param commits told of the sources whose load each batch raised, before its starts are answered
+   * @param events where each started transfer is announced ({@code transfer.started})
+   */
+  LeastLoadedBalancer(Pool pool, OwnCommits commits, RegistryEvents events) {
+    this.pool = pool;
+    this.commits = commits;
+    this.events = events;
+  }
+
+  /**
+   * The started transfer and its source; empty when nobody but the downloader and {@code excluded}
+   * holds the file, and nothing was written. Fails with 401 {@code unregistered} when the
+   * downloader left before the start ran.
+   */
+  Future<Optional<TransferLease>> start(String sha256, PeerRegistry.PeerIdentity downloader, Collection<UUID> excluded) {
+    Start start = new Start(UUID.randomUUID(), sha256, downloader, List.copyOf(excluded), Promise.promise());
+    waiting.add(start);
+    sendNext();
+    return start.result.future();
+  }
+
+  private void sendNext() {
+    if (inFlight >= CALLS_IN_FLIGHT || waiting.isEmpty()) {
+      return;
+    }
+    List<Start> batch;
+    if (waiting.size() <= MAX_BATCH) {
+      batch = waiting;
+      waiting = new ArrayList<>();
+    } else {
+      batch = new ArrayList<>(waiting.subList(0, MAX_BATCH));
+      waiting = new ArrayList<>(waiting.subList(MAX_BATCH, waiting.size()));
+    }
+    inFlight++;
+    Tuple arguments = arguments(batch);
+    Transactions.runAlone(() -> pool.preparedQuery(START_TRANSFERS).execute(arguments))
+        .compose(rows -> answered(batch, rows))
+        .onComplete(done -> {
+          if (done.failed()) {
+            batch.forEach(start -> start.result.tryFail(done.cause()));
+          }
+          inFlight--;
+          sendNext();
+        });
+    sendNext();
+  }
+
+  private static Tuple arguments(List<Start> batch) {
+    UUID[] transferIds = new UUID[batch.size()];
+    String[] wanted = new String[batch.size()];
+    UUID[] downloaders = new UUID[batch.size()];
+    String[] downloaderNames = new String[batch.size()];
+    List<Integer> excludedItems = new ArrayList<>();
+    List<UUID> excludedPeers = new ArrayList<>();
+    for (int i = 0; i < batch.size(); i++) {
+      Start start = batch.get(i);
+      transferIds[i] = start.transferId;
+      wanted[i] = start.sha256;
+      downloaders[i] = start.downloader.peerId();
+      downloaderNames[i] = start.downloader.name();
+      for (UUID peer : start.excluded) {
+        excludedItems.add(i + 1);
+        excludedPeers.add(peer);
       }
-      Row row = rows.iterator().next();
+    }
+    return Tuple.tuple()
+        .addArrayOfUUID(transferIds)
+        .addArrayOfString(wanted)
+        .addArrayOfUUID(downloaders)
+        .addArrayOfString(downloaderNames)
+        .addArrayOfInteger(excludedItems.toArray(Integer[]::new))
+        .addArrayOfUUID(excludedPeers.toArray(UUID[]::new));
+  }
+
+  /** Shows the batch's loads in the read model and announces its transfers, then answers each start. */
+  private Future<Void> answered(List<Start> batch, RowSet<Row> rows) {
+    Map<Integer, Row> byItem = new HashMap<>();
+    rows.forEach(row -> byItem.put(row.getInteger("item"), row));
+    TransferLease[] leases = new TransferLease[batch.size()];
+    List<JsonObject> started = new ArrayList<>();
+    Set<UUID> sources = new LinkedHashSet<>();
+    for (int i = 0; i < batch.size(); i++) {
+      Start start = batch.get(i);
+      Row row = byItem.get(i + 1);
+      switch (row == null ? "unavailable" : row.getString("outcome")) {
+        case "started" -> {
+          leases[i] = start.lease(row);
+          started.add(leases[i].transfer().toJson());
+          sources.add(leases[i].source().peerId());
+        }
+        case "unregistered" -> start.result.tryFail(PeerRegistry.unregisteredToken());
+        default -> start.result.tryComplete(Optional.empty());
+      }
+    }
+    if (started.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    events.publishAll(RegistryEvents.TRANSFER_STARTED, started);
+    return commits.changed(sources, false).onComplete(shown -> {
+      for (int i = 0; i < batch.size(); i++) {
+        if (leases[i] != null) {
+          batch.get(i).result.tryComplete(Optional.of(leases[i]));
+        }
+      }
+    });
+  }
+
+  /** One request's start, answered through {@code result}. */
+  private record Start(UUID transferId, String sha256, PeerRegistry.PeerIdentity downloader, List<UUID> excluded,
+      Promise<Optional<TransferLease>> result) {
+
+    TransferLease lease(Row row) {
       Holder source = new Holder(row.getUUID("source_id"), row.getString("source_name"), row.getString("address"), 0,
           row.getLong("size"));
       Transfer transfer = new Transfer(transferId, sha256, row.getString("name"), source.size(), source.peerId(),
           source.name(), downloader.peerId(), downloader.name(), 0, Transfer.ACTIVE, null,
           row.getOffsetDateTime("started_at").toInstant());
-      return Optional.of(new TransferLease(transfer, source));
-    });
+      return new TransferLease(transfer, source);
+    }
   }
 }

@@ -33,6 +33,11 @@ public interface ReadModel {
     public boolean surelyUnavailable(Buffer tokenHash, String sha256, Collection<UUID> excluded) {
       return false;
     }
+
+    @Override
+    public PeerRegistry.PeerIdentity downloader(Buffer tokenHash) {
+      return null;
+    }
   };
 
   /**
@@ -53,4 +58,11 @@ public interface ReadModel {
    * means "ask PostgreSQL", which also decides who the token belongs to.
    */
   boolean surelyUnavailable(Buffer tokenHash, String sha256, Collection<UUID> excluded);
+
+  /**
+   * The live peer whose token hashes to {@code tokenHash}, when the model is current and knows it;
+   * null means "ask PostgreSQL". A peer that left a moment ago on another tracker may still be
+   * returned: the transfer's start checks again, under its locks.
+   */
+  PeerRegistry.PeerIdentity downloader(Buffer tokenHash);
 }

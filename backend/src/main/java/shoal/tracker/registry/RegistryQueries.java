@@ -253,14 +253,16 @@ final class RegistryQueries {
       FROM peers d WHERE d.token_hash = $1 AND d.expires_at > now()""";
 
   /**
-   * Starts a transfer {@code $1} of {@code $2} to the downloader {@code $3} (named {@code $4}) from
-   * the least-loaded live holder other than it and {@code $5}: the candidates locked in peer-id
-   * order, the choice, the transfer's row and its source's load, in one round trip (migration V8
-   * says how). No row when there is no such holder.
+   * Starts a batch of transfers: {@code $1} their ids, {@code $2} the files, {@code $3} and
+   * {@code $4} the downloaders and their names, {@code $5}/{@code $6} pairs of a start's number
+   * (from 1) and a holder it must not use. Each from the least-loaded live holder it may use, the
+   * candidates locked in peer-id order, in one round trip (migrations V8 and V9 say how). One row a
+   * start: {@code item}, {@code outcome} ({@code started}, {@code unavailable}, {@code unregistered})
+   * and, when started, the source and what it reported.
    */
-  static final String START_TRANSFER = """
-      SELECT source_id, source_name, address, name, size, started_at
-      FROM start_transfer($1, $2, $3, $4, $5::uuid[])""";
+  static final String START_TRANSFERS = """
+      SELECT item, outcome, source_id, source_name, address, name, size, started_at
+      FROM start_transfers($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::int[], $6::uuid[])""";
 
   // ---- transfers ---------------------------------------------------------------------------
 

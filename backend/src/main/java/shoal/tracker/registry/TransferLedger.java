@@ -32,10 +32,11 @@ public final class TransferLedger {
   private final RegistryEvents events;
   private final ReadModel memory;
   private final OwnCommits commits;
+  private final LeastLoadedBalancer balancer;
 
   /**
    * @param reads the pool for lock-free reads (see {@code RegistryPool})
-   * @param memory answers "not available" without PostgreSQL while it is current
+   * @param memory answers "not available", and who the downloader is, without PostgreSQL while it is current
    * @param commits told of the loads and holdings each transfer changes
    */
   public TransferLedger(Pool pool, Pool reads, PeerRegistry peers, RegistryEvents events, ReadModel memory,
@@ -46,6 +47,7 @@ public final class TransferLedger {
     this.events = events;
     this.memory = memory;
     this.commits = commits;
+    this.balancer = new LeastLoadedBalancer(pool, commits, events);
   }
 
   /**
@@ -60,8 +62,19 @@ public final class TransferLedger {
     if (memory.surelyUnavailable(tokenHash, sha256, excluded)) {
       return Future.failedFuture(FileCatalog.notAvailable());
     }
-    // Who asks, and whether anybody else holds the file, are read without locks on the read pool:
-    // "not available" never waits behind transfers queueing for a busy holder.
+    PeerRegistry.PeerIdentity known = memory.downloader(tokenHash);
+    Future<PeerRegistry.PeerIdentity> downloader = known != null ? Future.succeededFuture(known) : checkFirst(tokenHash, sha256, excluded);
+    return downloader
+        .compose(identity -> balancer.start(sha256, identity, excluded))
+        .compose(started -> started.map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(FileCatalog.notAvailable())));
+  }
+
+  /**
+   * Who asks, and whether anybody else holds the file, read without locks on the read pool, for
+   * when the read model cannot tell: "not available" never waits behind starts queueing for a busy
+   * holder.
+   */
+  private Future<PeerRegistry.PeerIdentity> checkFirst(Buffer tokenHash, String sha256, Collection<UUID> excluded) {
     return reads.preparedQuery(DOWNLOADER_AND_ANY_CANDIDATE)
         .execute(Tuple.of(tokenHash, sha256, excluded.toArray(UUID[]::new)))
         .compose(rows -> {
@@ -70,17 +83,9 @@ public final class TransferLedger {
           }
           Row row = rows.iterator().next();
           return row.getBoolean("found")
-              ? lease(new PeerRegistry.PeerIdentity(row.getUUID("peer_id"), row.getString("name")), sha256, excluded)
-              : Future.<TransferLease>failedFuture(FileCatalog.notAvailable());
-        })
-        .onSuccess(lease -> events.publish(RegistryEvents.TRANSFER_STARTED, lease.transfer().toJson()));
-  }
-
-  private Future<TransferLease> lease(PeerRegistry.PeerIdentity downloader, String sha256, Collection<UUID> excluded) {
-    return LeastLoadedBalancer.start(pool, sha256, downloader, excluded)
-        .compose(started -> started.isEmpty()
-            ? Future.<TransferLease>failedFuture(FileCatalog.notAvailable())
-            : commits.changed(List.of(started.get().source().peerId()), false).map(started.get()));
+              ? Future.succeededFuture(new PeerRegistry.PeerIdentity(row.getUUID("peer_id"), row.getString("name")))
+              : Future.failedFuture(FileCatalog.notAvailable());
+        });
   }
 
   public Future<Void> progress(UUID transferId, String token, long bytes) {
