@@ -127,7 +127,7 @@ function onEvent(event: RegistryEvent): void {
       break;
     case 'transfer.completed':
     case 'transfer.failed':
-      onFinished(event.transferId, event.type === 'transfer.completed' ? 'completed' : 'failed');
+      onFinished(event.transferId, event.type === 'transfer.completed' ? 'completed' : 'failed', event.bytes);
       refreshPeers();
       refreshFiles();
       break;
@@ -156,12 +156,14 @@ function onProgress(transferId: string, newBytes: number): void {
   renderTransfers();
 }
 
-function onFinished(transferId: string, state: 'completed' | 'failed'): void {
+// A completed transfer ends with the bytes its source was credited with: the whole size, or its
+// share when the downloader fetched from several holders at once.
+function onFinished(transferId: string, state: 'completed' | 'failed', bytes: number): void {
   const view = transfers.get(transferId);
   if (!view) return;
   if (state === 'completed') {
-    chart.add(Math.max(0, view.size - view.lastBytes));
-    view.bytes = view.size;
+    chart.add(Math.max(0, bytes - view.lastBytes));
+    view.bytes = bytes;
   }
   view.state = state;
   view.rate = 0;

@@ -40,7 +40,7 @@ class SeveralSourcesTest {
   final PeerNetwork network = PeerNetwork.perTest();
 
   @Test
-  @DisplayName("Comes from three holders capped at 8 MiB/s in at most 0.4 of the time one of them takes, each supplying pieces, and is identical")
+  @DisplayName("Comes from three holders capped at 8 MiB/s in at most 0.4 of the time one of them takes, each supplying pieces and credited with them, and is identical")
   void threeLimitedHoldersBeatOne(@TempDir Path root) throws Exception {
     // The yardstick: a file of the same size held by one holder with the same cap, on the same
     // network and machine, downloaded by the same node just before.
@@ -62,6 +62,7 @@ class SeveralSourcesTest {
     Duration fromOne = Duration.ofNanos(System.nanoTime() - soloStarted);
     assertThat(soloEnd.getString("state")).as(soloEnd.encode()).isEqualTo("done");
 
+    long bytesBefore = bytesTransferred();
     long started = System.nanoTime();
     JsonObject end = Downloading.awaitEnd(network, downloader, Downloading.start(network, downloader, shared),
         Duration.ofSeconds(40));
@@ -80,7 +81,14 @@ class SeveralSourcesTest {
         soft.assertThat(source.getLong("bytes", 0L)).as("bytes from " + holder.config().name() + " in " + end.encode()).isPositive();
         soft.assertThat(source.getInteger("pieces", 0)).as("pieces from " + holder.config().name() + " in " + end.encode())
             .isGreaterThanOrEqualTo(1);
+        // Credited with what it sent (a holder may also have sent part of a last piece another won), not the whole file.
+        soft.assertThat(network.peerAtTracker(holder.peerId()).getLong("servedTotal"))
+            .as("servedTotal of " + holder.config().name() + " at the tracker, against " + end.encode())
+            .isPositive().isLessThanOrEqualTo(source.getLong("bytes", 0L));
       }
+      // The file once (plus what several holders sent of the same last pieces), not once per holder.
+      soft.assertThat(bytesTransferred() - bytesBefore).as("growth of the tracker's bytesTransferred")
+          .isGreaterThanOrEqualTo(SIZE).isLessThan(2 * SIZE);
       soft.assertThat(sources.values().stream().mapToInt(source -> source.getInteger("pieces", 0)).sum())
           .as("verified pieces supplied in all, each once").isEqualTo(PIECES);
       soft.assertThat(fromThree.toNanos()).as("time from three holders (%d ms) against 0.4 of the time from one (%d ms)",
@@ -115,6 +123,10 @@ class SeveralSourcesTest {
     assertThat(fromFast + fromSlow).as("verified pieces supplied in all, each once").isEqualTo(PIECES);
     Downloading.assertNeverBlamed(network, sha256, fast.peerId());
     Downloading.assertNeverBlamed(network, sha256, slow.peerId());
+  }
+
+  private long bytesTransferred() {
+    return network.tracker().get("/api/v1/stats").bodyAsJsonObject().getLong("bytesTransferred");
   }
 
   private static UnaryOperator<PeerConfig> capped(long bytesPerSecond) {

@@ -5,6 +5,7 @@ import static shoal.tracker.http.RequestReader.*;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import shoal.common.http.ApiError;
@@ -41,7 +42,16 @@ final class TransferApi {
   }
 
   void completeTransfer(RoutingContext ctx) {
-    Replies.ok(ctx, ledger.complete(transferIdParam(ctx), bearerToken(ctx)));
+    UUID transferId = transferIdParam(ctx);
+    Replies.ok(ctx, ledger.complete(transferId, bearerToken(ctx), suppliedBytes(optionalJsonObject(ctx))));
+  }
+
+  /**
+   * {@code bytes}: what this transfer's source supplied, when the downloader fetched from several
+   * at once. Absent, the source supplied the whole file: what peers that send no body mean.
+   */
+  private static OptionalLong suppliedBytes(JsonObject body) {
+    return body.containsKey("bytes") ? OptionalLong.of(nonNegativeLong(body, "bytes")) : OptionalLong.empty();
   }
 
   void failTransfer(RoutingContext ctx) {

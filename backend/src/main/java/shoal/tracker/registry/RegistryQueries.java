@@ -274,10 +274,11 @@ final class RegistryQueries {
    * The transfer's state, source and bytes, locked: read after any concurrent change of it has
    * committed, so that exactly one of several finishers sees it {@code active}, releases its
    * source's load and adds it to the totals. Progress reports only write active transfers, so the
-   * bytes read here are the ones it ends with.
+   * bytes read here are all its progress counted; a failure ends with them, a completion with at
+   * least them.
    */
   static final String LOCK_TRANSFER =
-      "SELECT state, source_id, bytes, size FROM transfers WHERE transfer_id = $1 FOR UPDATE";
+      "SELECT state, source_id, bytes FROM transfers WHERE transfer_id = $1 FOR UPDATE";
 
   private static final String TRANSFER_COLUMNS = """
       t.transfer_id, t.sha256, t.name, t.size, t.source_id, t.source_name, t.downloader_id,
@@ -292,11 +293,15 @@ final class RegistryQueries {
   static final String UPDATE_PROGRESS =
       "UPDATE transfers SET bytes = $2 WHERE transfer_id = $1 AND state = 'active'";
 
-  /** Completes an active transfer, or one abandoned because its source left: the bytes arrived. */
+  /**
+   * Completes an active transfer, or one abandoned because its source left: the bytes arrived, of
+   * which {@code $2} came from this transfer's source (the whole size unless the downloader had
+   * several sources).
+   */
   static final String COMPLETE_TRANSFER = """
-      UPDATE transfers SET state = 'completed', bytes = size, reason = NULL, finished_at = now()
+      UPDATE transfers SET state = 'completed', bytes = $2, reason = NULL, finished_at = now()
       WHERE transfer_id = $1 AND state IN ('active', 'abandoned')
-      RETURNING sha256, name, size, source_id, downloader_id""";
+      RETURNING sha256, name, size, bytes, source_id, downloader_id""";
 
   /**
    * Saturates at 2^63-1 instead of failing: sizes reach 2^53-1, so a thousand completions of the

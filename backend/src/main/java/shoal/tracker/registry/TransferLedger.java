@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.stream.Stream;
 import shoal.common.http.ApiError;
@@ -91,8 +92,7 @@ public final class TransferLedger {
   public Future<Void> progress(UUID transferId, String token, long bytes) {
     return downloadersTransfer(transferId, token).compose(transfer -> {
       if (bytes > transfer.size()) {
-        return Future.failedFuture(ApiError.invalidRequest(
-            "bytes (" + bytes + ") cannot exceed the file's size (" + transfer.size() + ")."));
+        return Future.failedFuture(beyondSize(bytes, transfer));
       }
       if (!Transfer.ACTIVE.equals(transfer.state())) {
         return Future.failedFuture(finished(transfer.state()));
@@ -106,9 +106,17 @@ public final class TransferLedger {
     });
   }
 
-  /** Marks the transfer complete and makes the downloader a holder. Repeating it is harmless. */
-  public Future<Void> complete(UUID transferId, String token) {
+  /**
+   * Marks the transfer complete and makes the downloader a holder; its source is credited with
+   * {@code supplied} bytes, or the whole file when absent. Repeating it is harmless (the first
+   * figure stays).
+   */
+  public Future<Void> complete(UUID transferId, String token, OptionalLong supplied) {
     return downloadersTransfer(transferId, token).compose(transfer -> {
+      long reported = supplied.orElse(transfer.size());
+      if (reported > transfer.size()) {
+        return Future.failedFuture(beyondSize(reported, transfer));
+      }
       if (Transfer.COMPLETED.equals(transfer.state())) {
         return Future.succeededFuture();
       }
@@ -116,13 +124,13 @@ public final class TransferLedger {
       return Transactions.run(pool, tx -> tx.preparedQuery(LOCK_PEERS_OF_TRANSFER).execute(Tuple.tuple().addArrayOfUUID(peersInvolved))
               .compose(locked -> lockForEnd(tx, transferId, Transfer.COMPLETED))
               .compose(ending -> ending.repeated() ? Future.succeededFuture(ending) : tx.preparedQuery(COMPLETE_TRANSFER)
-                  .execute(Tuple.of(transferId))
+                  .execute(Tuple.of(transferId, ending.credited(reported)))
                   .compose(rows -> {
                     Row row = rows.iterator().next();
                     UUID source = row.getUUID("source_id");
                     Future<?> credited = source == null
                         ? Future.succeededFuture()
-                        : tx.preparedQuery(ADD_SERVED_BYTES).execute(Tuple.of(source, row.getLong("size")));
+                        : tx.preparedQuery(ADD_SERVED_BYTES).execute(Tuple.of(source, row.getLong("bytes")));
                     return credited.compose(done -> tx.preparedQuery(UPSERT_HOLDINGS).execute(Tuple.of(
                         row.getUUID("downloader_id"),
                         new String[] {row.getString("sha256")},
@@ -131,8 +139,9 @@ public final class TransferLedger {
                   })
                   .compose(done -> releaseUpload(tx, ending))
                   // Bytes of an active transfer were counted as active until now; an abandoned
-                  // one's were added to the totals when it was abandoned, and it ends with all of them.
-                  .compose(done -> TransferTotals.add(tx, transferId, 1, ending.wasActive() ? ending.size() : ending.size() - ending.bytes()))
+                  // one's were added to the totals when it was abandoned, and it ends with the rest.
+                  .compose(done -> TransferTotals.add(tx, transferId, 1,
+                      ending.wasActive() ? ending.credited(reported) : ending.credited(reported) - ending.bytes()))
                   .map(ending)))
           .compose(ending -> ending.repeated() ? Future.succeededFuture(ending) : Future.all(
                   // The source's load went down, the downloader holds one more file.
@@ -142,7 +151,7 @@ public final class TransferLedger {
           .map(ending -> {
             if (!ending.repeated()) {
               events.publish(RegistryEvents.TRANSFER_COMPLETED, transfer.toJson()
-                  .put("state", Transfer.COMPLETED).put("bytes", transfer.size()));
+                  .put("state", Transfer.COMPLETED).put("bytes", ending.credited(reported)));
               events.publish(RegistryEvents.FILES_CHANGED, new JsonObject().put("peerId", transfer.to().toString()));
             }
             return null;
@@ -188,14 +197,13 @@ public final class TransferLedger {
       Row row = rows.iterator().next();
       String state = row.getString("state");
       if (end.equals(state)) {
-        return Future.succeededFuture(new Ending(true, false, null, 0, 0));
+        return Future.succeededFuture(new Ending(true, false, null, 0));
       }
       if (!Transfer.ACTIVE.equals(state) && !Transfer.ABANDONED.equals(state)) {
         return Future.failedFuture(finished(state));
       }
       boolean active = Transfer.ACTIVE.equals(state);
-      return Future.succeededFuture(new Ending(false, active, active ? row.getUUID("source_id") : null,
-          row.getLong("bytes"), row.getLong("size")));
+      return Future.succeededFuture(new Ending(false, active, active ? row.getUUID("source_id") : null, row.getLong("bytes")));
     });
   }
 
@@ -209,10 +217,20 @@ public final class TransferLedger {
   /**
    * How a transfer's end goes: {@code repeated} when it had already ended that way;
    * {@code wasActive} false when it had been abandoned; {@code releases} the source it was loading
-   * (null when it was abandoned, or its source is gone); {@code bytes} and {@code size} as it was
-   * locked.
+   * (null when it was abandoned, or its source is gone); {@code bytes} as it was locked.
    */
-  private record Ending(boolean repeated, boolean wasActive, UUID releases, long bytes, long size) {}
+  private record Ending(boolean repeated, boolean wasActive, UUID releases, long bytes) {
+
+    /**
+     * The bytes a completion credits when the downloader reports {@code reported}: never fewer
+     * than its progress reports made count already. Those are in {@code bytesTransferred}, a
+     * counter that must not go back, and an abandoned transfer's are in a stripe of the totals
+     * this completion does not take, so they could not be taken back without one going negative.
+     */
+    long credited(long reported) {
+      return Math.max(reported, bytes);
+    }
+  }
 
   /** Newest first; {@code state} null for every state. */
   public Future<List<Transfer>> list(String state, int limit, int offset) {
@@ -241,6 +259,10 @@ public final class TransferLedger {
       PeerTokens.check(token, downloaderTokenHash, "Only the downloading peer may report on this transfer.");
       return transfer(row);
     });
+  }
+
+  private static ApiError beyondSize(long bytes, Transfer transfer) {
+    return ApiError.invalidRequest("bytes (" + bytes + ") cannot exceed the file's size (" + transfer.size() + ").");
   }
 
   private static ApiError finished(String state) {

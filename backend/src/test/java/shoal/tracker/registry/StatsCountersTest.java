@@ -88,8 +88,8 @@ class StatsCountersTest {
     TrackerApi.await(Future.join(progress));
     assertMatchesFullTables();
 
-    // Every way a transfer ends, at once and through both trackers: completed, failed, completed
-    // twice, completed and failed together, more progress racing a failure, and abandoned when
+    // Every way a transfer ends, at once and through both trackers: completed (with the whole
+    // size or the bytes its source supplied), failed, completed twice, completed and failed together, more progress racing a failure, and abandoned when
     // its downloader leaves. Transfers with i % 8 == 7 stay active.
     Peer leaving = downloaders.get(5);
     List<Future<HttpResponse<Buffer>>> ends = new ArrayList<>();
@@ -101,7 +101,10 @@ class StatsCountersTest {
       String transfer = transferPath(leases.get(i).bodyAsJsonObject());
       long size = leases.get(i).bodyAsJsonObject().getLong("size");
       switch (i % 8) {
-        case 0, 1 -> ends.add(via(i).sendAsync(HttpMethod.POST, transfer + "/complete", downloader.token(), null));
+        case 0 -> ends.add(via(i).sendAsync(HttpMethod.POST, transfer + "/complete", downloader.token(), null));
+        // One source of several: credited with the bytes it supplied, not the whole file.
+        case 1 -> ends.add(via(i).sendAsync(HttpMethod.POST, transfer + "/complete", downloader.token(),
+            new JsonObject().put("bytes", size / 2)));
         case 2 -> ends.add(via(i + 1).sendAsync(HttpMethod.POST, transfer + "/fail", downloader.token(),
             new JsonObject().put("reason", "connection_lost")));
         case 3 -> {
@@ -147,8 +150,9 @@ class StatsCountersTest {
       JsonObject lease = leases.get(i).bodyAsJsonObject();
       Peer downloader = downloaderOf(i, downloaders);
       if (downloader != leaving && i % 8 >= 6 && lease.getJsonObject("source").getString("peerId").equals(expiring.peerId())) {
+        // The completions say fewer bytes than were counted when the transfer was abandoned.
         afterExpiry.add(via(i).sendAsync(HttpMethod.POST, transferPath(lease) + (i % 2 == 0 ? "/complete" : "/fail"),
-            downloader.token(), new JsonObject().put("reason", "unreachable")));
+            downloader.token(), i % 2 == 0 ? new JsonObject().put("bytes", 1) : new JsonObject().put("reason", "unreachable")));
       }
     }
     TrackerApi.await(Future.join(afterExpiry));

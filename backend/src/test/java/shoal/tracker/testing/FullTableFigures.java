@@ -21,9 +21,9 @@ public final class FullTableFigures {
         (SELECT count(*) FROM transfers WHERE state = 'completed') AS completed_transfers,
         (SELECT coalesce(sum(bytes), 0) FROM transfers) AS bytes_transferred""";
 
-  /** What each live source served, from its completed transfers. */
+  /** What each live source served: the bytes its completed transfers were credited with. */
   private static final String SERVED = """
-      SELECT p.peer_id, coalesce(sum(t.size) FILTER (WHERE t.state = 'completed'), 0) AS served
+      SELECT p.peer_id, coalesce(sum(t.bytes) FILTER (WHERE t.state = 'completed'), 0) AS served
       FROM peers p LEFT JOIN transfers t ON t.source_id = p.peer_id
       WHERE p.expires_at > now()
       GROUP BY p.peer_id""";

@@ -226,7 +226,8 @@ final class Download {
           savedAs = target;
           // Done means the tracker knows: a failed report is only logged, as the file list sync covers it.
           List<Future<Void>> reports = fetched.complete().stream()
-              .map(lease -> owner.call(peer -> owner.tracker.reportComplete(peer, lease.transferId()))
+              .map(supplied -> owner.call(peer -> owner.tracker.reportComplete(peer, supplied.lease().transferId(),
+                      Math.min(supplied.bytes(), supplied.lease().size())))
                   .recover(e -> {
                     LOG.warn("could not report {} complete: {}", name, e.getMessage());
                     return Future.<Void>succeededFuture();

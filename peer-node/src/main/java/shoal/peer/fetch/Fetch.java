@@ -14,8 +14,11 @@ import shoal.peer.tracker.TrackerClient.Lease;
  */
 interface Fetch {
 
-  /** The bytes are all here and match the file's SHA-256. */
-  record Fetched(Path partial, PieceHashes pieces, List<Lease> complete) {}
+  /** The bytes are all here and match the file's SHA-256; the transfers of {@code complete} are reported complete. */
+  record Fetched(Path partial, PieceHashes pieces, List<Supplied> complete) {}
+
+  /** A source of the finished file and the bytes it sent: the tracker credits it with these, not the whole file. */
+  record Supplied(Lease lease, long bytes) {}
 
   /** Thrown when the download cannot go on, with the sentence the user sees. */
   final class GaveUp extends Exception {

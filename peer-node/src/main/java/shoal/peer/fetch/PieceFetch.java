@@ -44,7 +44,7 @@ final class PieceFetch implements Fetch {
   /** Holders whose lists are the one in use: if it proves wrong, they all lied. */
   private final Set<String> vouching = new HashSet<>();
   /** Sessions that verified at least one piece and ended without fault: their transfers are complete at the end. */
-  private final List<Lease> served = new ArrayList<>();
+  private final List<SourceSession> served = new ArrayList<>();
   private PieceHashes list;
   private PieceFile file;
   private PiecePicker picker;
@@ -171,8 +171,8 @@ final class PieceFetch implements Fetch {
     if (picker == null || picker.isVerified(piece)) {
       return;
     }
-    if (sessions.get(by.peerId()) == by && !served.contains(by.lease)) {
-      served.add(by.lease);
+    if (sessions.get(by.peerId()) == by && !served.contains(by)) {
+      served.add(by);
     }
     for (String other : picker.verified(piece, by.peerId())) {
       SourceSession loser = sessions.get(other);
@@ -190,7 +190,7 @@ final class PieceFetch implements Fetch {
         failure == null ? "" : failure.getMessage());
     session.stop();
     sessions.remove(session.peerId());
-    served.remove(session.lease);
+    served.remove(session);
     picker.releasedAll(session.peerId());
     download.reportFailed(session.lease, reason);
     download.choice().failed(session.peerId(), session.tally.name, reason);
@@ -224,12 +224,13 @@ final class PieceFetch implements Fetch {
         endAll(FailureReason.DOWNLOADER_ERROR);
         result.tryFail(hashed.cause());
       } else if (hashed.result().equals(download.sha256())) {
-        List<Lease> complete = List.copyOf(served);
-        sessions.values().stream().filter(session -> !complete.contains(session.lease))
+        List<SourceSession> complete = List.copyOf(served);
+        sessions.values().stream().filter(session -> !complete.contains(session))
             .forEach(session -> download.reportFailed(session.lease, FailureReason.CANCELLED));
         sessions.values().forEach(SourceSession::stop);
         sessions.clear();
-        result.tryComplete(new Fetched(file.path(), list, complete));
+        result.tryComplete(new Fetched(file.path(), list,
+            complete.stream().map(session -> new Supplied(session.lease, session.tally.bytes())).toList()));
       } else {
         listLied();
       }

@@ -120,7 +120,9 @@ final class StreamFetch implements Fetch {
     keepOnlyTrustedBytes(current)
         .compose(ready -> fetch(current))
         .compose(fetched -> verify(current))
-        .onSuccess(verified -> result.tryComplete(new Fetched(partial.path(), null, List.of(current))))
+        // A source that resumed from another's bytes sent only the rest.
+        .onSuccess(verified -> result.tryComplete(
+            new Fetched(partial.path(), null, List.of(new Supplied(current, source.bytes())))))
         .onFailure(e -> recover(current, e));
   }
 

@@ -106,8 +106,10 @@ public final class TrackerClient {
         new JsonObject().put("bytes", bytes)).mapEmpty();
   }
 
-  public Future<Void> reportComplete(Registration peer, String transferId) {
-    return send(HttpMethod.POST, "/api/v1/transfers/" + transferId + "/complete", peer.token(), null).mapEmpty();
+  /** {@code bytes}: what this transfer's source sent, which the tracker credits it with. */
+  public Future<Void> reportComplete(Registration peer, String transferId, long bytes) {
+    return send(HttpMethod.POST, "/api/v1/transfers/" + transferId + "/complete", peer.token(),
+        new JsonObject().put("bytes", bytes)).mapEmpty();
   }
 
   public Future<Void> reportFailed(Registration peer, String transferId, FailureReason reason) {
