@@ -103,7 +103,8 @@ classpath="$work/bench-classes:$(cat "$work/classpath.txt")"
 
 # Peers never heartbeat during the run, so the TTL is made longer than the run.
 echo "bench: starting the tracker (embedded PostgreSQL in $work/pg)..." >&2
-java -jar "$work/shoal-tracker-fat.jar" --host 127.0.0.1 --port 0 --data-dir "$work" --heartbeat 30m --peer-ttl 2h --registration-limit 0 --transfer-limit 0 \
+# -XX:MaxTenuringThreshold=1: the JVM flag ./shoal starts the tracker with (the launcher says why).
+java -XX:MaxTenuringThreshold=1 -jar "$work/shoal-tracker-fat.jar" --host 127.0.0.1 --port 0 --data-dir "$work" --heartbeat 30m --peer-ttl 2h --registration-limit 0 --transfer-limit 0 \
   >"$work/tracker.out" 2>"$work/tracker.log" &
 tracker_pid=$!
 

@@ -17,6 +17,10 @@
 #                     naptime, so the warm row runs on analyzed tables)
 #   --big-files N     files in the one-peer registration (default 10 000)
 #   --big-runs N      how many times that registration is timed (default 3; --quick 1)
+#   --warm-up S       seconds of lookups on a peer of 100 files of its own, which then leaves, before
+#                     Shoal is seeded: the JIT has compiled the lookup path before any measured row,
+#                     so "cold" measures a registry that has just arrived, not a JVM that has just
+#                     started (default 5; 0 for none)
 #   --note TEXT       a sentence added under the table
 #
 # Needs java 17, node and npm, curl and wrk (installed with `apt-get install -y wrk` when missing
@@ -40,6 +44,7 @@ holdings=""
 pause=""
 big_files=10000
 big_runs=""
+warm_up=5
 note=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -51,6 +56,7 @@ while [[ $# -gt 0 ]]; do
     --pause) pause="${2:?}"; shift ;;
     --big-files) big_files="${2:?}"; shift ;;
     --big-runs) big_runs="${2:?}"; shift ;;
+    --warm-up) warm_up="${2:?}"; shift ;;
     --note) note="${2:?}"; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -64,7 +70,8 @@ else
 fi
 duration="${duration%s}"
 pause="${pause%s}"
-for n in "$duration" "$threads" "$connections" "$holdings" "$big_files" "$big_runs" ${pause:+"$pause"}; do
+warm_up="${warm_up%s}"
+for n in "$duration" "$threads" "$connections" "$holdings" "$big_files" "$big_runs" "$warm_up" ${pause:+"$pause"}; do
   [[ "$n" =~ ^[0-9]+$ ]] || { echo "bench: not a whole number: $n" >&2; exit 2; }
 done
 if (( holdings < 1000 || holdings % 1000 != 0 )); then
@@ -162,8 +169,10 @@ wait_listening() { # file, pid, seconds -> prints the URL
 # --- start Shoal's tracker now: its embedded PostgreSQL starts while npm installs ---------------
 cp "$jar" "$work/shoal-tracker-fat.jar"
 tracker_cmd=(--host 127.0.0.1 --port 0 --heartbeat 30m --peer-ttl 2h --registration-limit 0 --transfer-limit 0)
+# The JVM flag ./shoal starts the tracker with (the launcher says why).
+tracker_jvm=(-XX:MaxTenuringThreshold=1)
 log "starting Shoal's tracker (embedded PostgreSQL in $work/pg)..."
-java -jar "$work/shoal-tracker-fat.jar" "${tracker_cmd[@]}" --data-dir "$work" >"$work/tracker.out" 2>"$work/tracker.log" &
+java "${tracker_jvm[@]}" -jar "$work/shoal-tracker-fat.jar" "${tracker_cmd[@]}" --data-dir "$work" >"$work/tracker.out" 2>"$work/tracker.log" &
 tracker_pid=$!
 
 # --- bittorrent-tracker --------------------------------------------------------------------------
@@ -253,7 +262,16 @@ run_wrk announce "$bt_url" "$work/announce.txt"
 stop_pid "$bt_pid" 10
 bt_pid=""
 
-# --- Shoal: seed, then each row ------------------------------------------------------------------
+# --- Shoal: a warm-up that leaves nothing behind, the seeding, then each row ---------------------
+if (( warm_up > 0 )); then
+  log "warming up Shoal's lookup path: ${warm_up} s on a peer of 100 files, which then leaves..."
+  timeout 120 java "$here/ShoalSeed.java" warm "$shoal_url" "$work/warm-up" || { log "the warm-up failed"; exit 1; }
+  echo "### warm-up ($(date -u +%H:%M:%S) UTC), not measured" >>"$raw"
+  BENCH_REQUESTS="$work/warm-up/lookup.txt" BENCH_THREADS="$threads" timeout $(( warm_up + 60 )) \
+    wrk -t"$threads" -c"$connections" -d"${warm_up}s" --timeout 10s -s "$here/cycle.lua" "$shoal_url" >>"$raw" \
+    || { log "wrk failed for the warm-up"; exit 1; }
+  timeout 60 java "$here/ShoalSeed.java" unwarm "$shoal_url" "$work/warm-up" || { log "the warm-up peer could not leave"; exit 1; }
+fi
 log "seeding Shoal: $shoal_peers peers x $files_per_peer files ($holdings holdings of $shoal_files files)..."
 seed_line="$(timeout 900 java -Xmx1g "$here/ShoalSeed.java" seed "$shoal_url" "$work/shoal" "$shoal_peers" "$files_per_peer" \
   "$holders" 32 "$downloaders" "$lookup_files" | tee -a "$raw" | grep '^SEED ')" || { log "seeding Shoal failed"; exit 1; }
@@ -317,7 +335,10 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --qu
   if [[ -n "$stats_cold" ]]; then
     echo "PostgreSQL statistics before the cold lookups: $stats_cold. Before the warm ones: $stats_warm."
   fi
-  echo "Tracker: \`java -jar shoal-tracker-fat.jar ${tracker_cmd[*]}\` on a fresh embedded PostgreSQL."
+  echo "Tracker: \`java ${tracker_jvm[*]} -jar shoal-tracker-fat.jar ${tracker_cmd[*]}\` on a fresh embedded PostgreSQL."
+  if (( warm_up > 0 )); then
+    echo "Before seeding, ${warm_up} s of lookups on a peer of 100 files of its own, which then left (not measured): the JIT had compiled the lookup path."
+  fi
   [[ -n "$note" ]] && echo "$note"
   echo "The whole run took $(( SECONDS - started_at )) s."
 } >"$out"

@@ -29,6 +29,8 @@ import java.util.regex.Pattern;
  * <pre>
  * java ShoalSeed.java seed URL OUT_DIR PEERS FILES_PER_PEER HOLDERS CONCURRENCY DOWNLOADERS LOOKUP_FILES
  * java ShoalSeed.java big URL FILES RUNS
+ * java ShoalSeed.java warm URL OUT_DIR
+ * java ShoalSeed.java unwarm URL OUT_DIR
  * </pre>
  *
  * <p>{@code seed}: PEERS peers register FILES_PER_PEER files each ({@code POST /api/v1/peers},
@@ -66,9 +68,13 @@ public final class ShoalSeed {
           Integer.parseInt(args[5]), Integer.parseInt(args[6]), Integer.parseInt(args[7]), Integer.parseInt(args[8]));
     } else if (args.length >= 4 && args[0].equals("big")) {
       new ShoalSeed(args[1]).big(Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+    } else if (args.length >= 3 && args[0].equals("warm")) {
+      new ShoalSeed(args[1]).warm(Path.of(args[2]));
+    } else if (args.length >= 3 && args[0].equals("unwarm")) {
+      new ShoalSeed(args[1]).unwarm(Path.of(args[2]));
     } else {
       System.err.println("usage: java ShoalSeed.java seed URL OUT_DIR PEERS FILES_PER_PEER HOLDERS CONCURRENCY"
-          + " DOWNLOADERS LOOKUP_FILES | big URL FILES RUNS");
+          + " DOWNLOADERS LOOKUP_FILES | big URL FILES RUNS | warm URL OUT_DIR | unwarm URL OUT_DIR");
       System.exit(2);
     }
   }
@@ -101,6 +107,8 @@ public final class ShoalSeed {
       deal[k] = perm;
     }
 
+    // A warm-up may have left files in the catalogue that its sweep has not removed yet.
+    String before = send(HttpRequest.newBuilder(base.resolve("api/v1/stats")).timeout(TIMEOUT).GET().build()).body();
     List<Double> latencies = new ArrayList<>(peers);
     AtomicInteger errors = new AtomicInteger();
     long t0 = System.nanoTime();
@@ -130,11 +138,11 @@ public final class ShoalSeed {
 
     String stats = send(HttpRequest.newBuilder(base.resolve("api/v1/stats")).timeout(TIMEOUT).GET().build()).body();
     System.err.println("shoal-seed: stats after seeding: " + stats);
-    long holdings = number(stats, "holdings");
-    long catalogue = number(stats, "files");
+    long holdings = number(stats, "holdings") - number(before, "holdings");
+    long catalogue = number(stats, "files") - number(before, "files");
     if (holdings != (long) peers * filesPerPeer || catalogue != files) {
       throw new IllegalStateException("expected " + (long) peers * filesPerPeer + " holdings of " + files
-          + " files, the tracker has " + stats);
+          + " files more, the tracker has " + stats + " after " + before);
     }
 
     Files.createDirectories(out);
@@ -209,6 +217,42 @@ public final class ShoalSeed {
     Arrays.sort(sorted);
     System.out.printf(Locale.ROOT, "BIG runs=%d p50_ms=%.2f max_ms=%.2f min_ms=%.2f%n",
         runs, percentile(sorted, 0.50), sorted[runs - 1], sorted[0]);
+  }
+
+  /**
+   * Registers one peer with 100 files of its own and writes their lookups to OUT_DIR/lookup.txt,
+   * and its id and token to OUT_DIR/peer: lookups the JIT compiles before any measured row, on
+   * files no measured row asks for.
+   */
+  private void warm(Path out) throws Exception {
+    MessageDigest digest = MessageDigest.getInstance("SHA-256");
+    StringBuilder body = new StringBuilder("{\"name\":\"bench-warm-up\",\"address\":\"http://127.0.0.1:7998\",\"files\":[");
+    List<String> lookups = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      String sha = HexFormat.of().formatHex(digest.digest(("shoal-vs-bt warm-up " + i).getBytes(StandardCharsets.UTF_8)));
+      body.append(i > 0 ? "," : "").append("{\"sha256\":\"").append(sha).append("\",\"name\":\"warm-up-")
+          .append(i).append(".bin\",\"size\":").append(1_000 + i).append('}');
+      lookups.add("/api/v1/files/" + sha);
+    }
+    body.append("]}");
+    HttpResponse<String> response = send(HttpRequest.newBuilder(base.resolve("api/v1/peers")).timeout(TIMEOUT)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build());
+    if (response.statusCode() != 201) {
+      throw new IllegalStateException("warm-up registration: HTTP " + response.statusCode() + " " + response.body());
+    }
+    Files.createDirectories(out);
+    Files.write(out.resolve("lookup.txt"), lookups);
+    Files.writeString(out.resolve("peer"), match(PEER_ID, response.body()) + " " + match(TOKEN, response.body()));
+  }
+
+  /** The warm-up's peer leaves: the measured rows start from an empty registry. */
+  private void unwarm(Path out) throws Exception {
+    String[] peer = Files.readString(out.resolve("peer")).trim().split(" ");
+    HttpResponse<String> deleted = send(HttpRequest.newBuilder(base.resolve("api/v1/peers/" + peer[0])).timeout(TIMEOUT)
+        .header("Authorization", "Bearer " + peer[1]).DELETE().build());
+    if (deleted.statusCode() != 204) {
+      throw new IllegalStateException("DELETE of the warm-up peer: HTTP " + deleted.statusCode() + " " + deleted.body());
+    }
   }
 
   /** Registers peers 0..count-1 with the bodies given, `concurrency` requests in flight. */

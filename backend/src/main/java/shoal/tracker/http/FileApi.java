@@ -26,6 +26,6 @@ final class FileApi {
   }
 
   void lookupFile(RoutingContext ctx) {
-    Replies.json(ctx, 200, catalog.lookup(sha256Param(ctx)), FileDetails::toJson);
+    Replies.bytes(ctx, catalog.lookup(sha256Param(ctx)), FileDetails::toJsonBuffer);
   }
 }

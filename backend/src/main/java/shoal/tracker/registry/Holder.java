@@ -1,6 +1,7 @@
 package shoal.tracker.registry;
 
-import io.vertx.core.json.JsonObject;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
 import java.util.UUID;
 
 /**
@@ -10,12 +11,14 @@ import java.util.UUID;
  */
 public record Holder(UUID peerId, String name, String address, long activeUploads, long size) {
 
-  public JsonObject toJson() {
-    return new JsonObject()
-        .put("peerId", peerId.toString())
-        .put("name", name)
-        .put("address", address)
-        .put("activeUploads", activeUploads)
-        .put("size", size);
+  /** Writes {@code {"peerId","name","address","activeUploads","size"}}, an element of a lookup's holders. */
+  void writeTo(JsonGenerator json) throws IOException {
+    json.writeStartObject();
+    json.writeStringField("peerId", peerId.toString());
+    json.writeStringField("name", name);
+    json.writeStringField("address", address);
+    json.writeNumberField("activeUploads", activeUploads);
+    json.writeNumberField("size", size);
+    json.writeEndObject();
   }
 }
