@@ -25,7 +25,7 @@ public final class CatalogueSweeper extends PeriodicSweep {
   private Pool pool;
 
   public CatalogueSweeper() {
-    super("catalogue entries nobody holds any more", BATCH);
+    super("removed", "catalogue entries nobody holds any more", BATCH);
   }
 
   @Override
@@ -35,7 +35,7 @@ public final class CatalogueSweeper extends PeriodicSweep {
   }
 
   @Override
-  Future<Integer> removeBatch() {
+  Future<Integer> sweepBatch() {
     return removeUnheld(pool);
   }
 

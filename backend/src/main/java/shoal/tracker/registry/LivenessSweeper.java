@@ -21,7 +21,7 @@ public final class LivenessSweeper extends PeriodicSweep {
   private OutageGrace grace;
 
   public LivenessSweeper() {
-    super("expired peer(s)", PeerRegistry.EXPIRY_BATCH);
+    super("removed", "expired peer(s)", PeerRegistry.EXPIRY_BATCH);
   }
 
   @Override
@@ -42,7 +42,7 @@ public final class LivenessSweeper extends PeriodicSweep {
   }
 
   @Override
-  Future<Integer> removeBatch() {
+  Future<Integer> sweepBatch() {
     return grace.beat().compose(granted -> peers.removeExpired());
   }
 

@@ -11,16 +11,18 @@ import shoal.tracker.db.DatabaseUrl;
 import shoal.tracker.db.RegistryPool;
 
 /**
- * A verticle that removes what the registry no longer needs, a batch at a time, on a timer: every
- * tick it removes batches until one comes back short, each batch its own short transaction, so a
- * backlog (a lab's 10 000 peers expiring at once) never holds locks for long. A tick that comes
+ * A verticle that keeps the registry in shape a batch at a time, on a timer — removing what it no
+ * longer needs, or analyzing what changed: every tick it runs batches until one comes back short,
+ * each batch its own short transaction, so a backlog (a lab's 10 000 peers expiring at once) never
+ * holds locks for long. A tick that comes
  * while the previous sweep still runs is skipped: one sweep per tracker at a time, whatever the
  * backlog. An outage is logged once, not every tick.
  */
 abstract class PeriodicSweep extends VerticleBase {
 
   private final Logger log = LoggerFactory.getLogger(getClass());
-  private final String removes;
+  private final String verb;
+  private final String what;
   private final int batch;
   private long timerId;
   /** Whether the last sweep failed; touched on this verticle's event loop only. */
@@ -29,24 +31,21 @@ abstract class PeriodicSweep extends VerticleBase {
   private boolean sweeping;
 
   /**
-   * @param removes what a sweep removes, for the log ("expired peer(s)")
-   * @param batch the most {@link #removeBatch()} removes at once
+   * @param verb what a sweep does, for the log ("removed")
+   * @param what what it does it to, for the log ("expired peer(s)")
+   * @param batch the most {@link #sweepBatch()} handles at once
    */
-  PeriodicSweep(String removes, int batch) {
-    this.removes = removes;
+  PeriodicSweep(String verb, String what, int batch) {
+    this.verb = verb;
+    this.what = what;
     this.batch = batch;
   }
 
   /** Sets the sweep up on the process's registry pool; returns how often to sweep. */
   abstract Duration prepare(TrackerConfig config, Pool pool);
 
-  /** Removes at most one batch; completes with how many were removed. */
-  abstract Future<Integer> removeBatch();
-
-  /** What the log says a sweep did to what it {@code removes}. */
-  String verb() {
-    return "removed";
-  }
+  /** Handles at most one batch; completes with how many it handled. */
+  abstract Future<Integer> sweepBatch();
 
   @Override
   public Future<?> start() {
@@ -67,27 +66,27 @@ abstract class PeriodicSweep extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  private void sweep(int removedSoFar) {
-    removeBatch().onComplete(
-        removed -> {
+  private void sweep(int doneSoFar) {
+    sweepBatch().onComplete(
+        handled -> {
           if (failing) {
             failing = false;
-            log.info("sweeps for {} work again", removes);
+            log.info("sweeps for {} work again", what);
           }
-          if (removed == batch) {
-            sweep(removedSoFar + removed);
+          if (handled == batch) {
+            sweep(doneSoFar + handled);
             return;
           }
           sweeping = false;
-          if (removedSoFar + removed > 0) {
-            log.info("{} {} {}", verb(), removedSoFar + removed, removes);
+          if (doneSoFar + handled > 0) {
+            log.info("{} {} {}", verb, doneSoFar + handled, what);
           }
         },
         failure -> {
           sweeping = false;
           if (!failing) {
             failing = true;
-            log.warn("a sweep for {} failed, retrying every tick until it works: {}", removes, failure.getMessage());
+            log.warn("a sweep for {} failed, retrying every tick until it works: {}", what, failure.getMessage());
           }
         });
   }

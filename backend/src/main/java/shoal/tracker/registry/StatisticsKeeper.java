@@ -40,7 +40,7 @@ public final class StatisticsKeeper extends PeriodicSweep {
 
   public StatisticsKeeper() {
     // A check is never repeated within a tick: it analyzes every table due at once.
-    super("table(s) after bulk changes", Integer.MAX_VALUE);
+    super("analyzed", "table(s) after bulk changes", Integer.MAX_VALUE);
   }
 
   @Override
@@ -50,12 +50,7 @@ public final class StatisticsKeeper extends PeriodicSweep {
   }
 
   @Override
-  String verb() {
-    return "analyzed";
-  }
-
-  @Override
-  Future<Integer> removeBatch() {
+  Future<Integer> sweepBatch() {
     return analyzeChanged(pool);
   }
 

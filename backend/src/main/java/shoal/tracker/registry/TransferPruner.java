@@ -23,7 +23,7 @@ public final class TransferPruner extends PeriodicSweep {
   private double retentionSeconds;
 
   public TransferPruner() {
-    super("finished transfer(s) past their retention", BATCH);
+    super("removed", "finished transfer(s) past their retention", BATCH);
   }
 
   @Override
@@ -34,7 +34,7 @@ public final class TransferPruner extends PeriodicSweep {
   }
 
   @Override
-  Future<Integer> removeBatch() {
+  Future<Integer> sweepBatch() {
     return prune(pool, retentionSeconds);
   }
 
