@@ -41,7 +41,7 @@ class LoadBalancingTest {
   @BeforeEach
   void connect(Vertx vertx) {
     api = trackers.api(vertx);
-    twinApi = new TrackerApi(vertx, trackers.twin().url());
+    twinApi = trackers.twinApi(vertx);
   }
 
   @Test

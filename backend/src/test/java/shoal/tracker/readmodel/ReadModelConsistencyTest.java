@@ -51,7 +51,7 @@ class ReadModelConsistencyTest {
   @BeforeEach
   void connect(Vertx vertx) {
     first = twins.api(vertx);
-    second = new TrackerApi(vertx, twins.twin().url());
+    second = twins.twinApi(vertx);
     assertThat(eventually(Duration.ofSeconds(10), () -> readModelCurrent(first) && readModelCurrent(second)))
         .as("both read models load at start").isTrue();
   }

@@ -53,7 +53,7 @@ class StatsCountersTest {
   @BeforeEach
   void connect(Vertx vertx) {
     api = trackers.api(vertx);
-    twinApi = new TrackerApi(vertx, trackers.twin().url());
+    twinApi = trackers.twinApi(vertx);
     pool = RegistryPool.create(vertx, DatabaseUrl.parse(trackers.tracker().config().dbUrl()), DatabaseTimeouts.DEFAULTS);
   }
 

@@ -83,4 +83,9 @@ public final class TrackerExtension implements BeforeAllCallback, AfterAllCallba
   public TrackerApi api(Vertx vertx) {
     return new TrackerApi(vertx, tracker.url());
   }
+
+  /** The twin's API, for extensions made {@link #withTwin()}. */
+  public TrackerApi twinApi(Vertx vertx) {
+    return new TrackerApi(vertx, twin.url());
+  }
 }
