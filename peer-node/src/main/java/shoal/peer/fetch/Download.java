@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -16,17 +15,16 @@ import org.slf4j.LoggerFactory;
 import shoal.common.http.ApiError;
 import shoal.common.transfer.FailureReason;
 import shoal.peer.PeerEvents;
-import shoal.peer.share.PieceHashes;
-import shoal.peer.share.PieceLayout;
 import shoal.peer.tracker.TrackerClient.Lease;
 
 /**
  * One file on its way here, on the downloads' context: its life from the tracker's first lease to
  * the verified file in the target folder. The bytes are brought by a {@link Fetch} — in pieces
- * from several holders when the first holder lists the file's pieces, else as one stream — and
- * this class keeps what both share: the record that lets the download outlive the node, the
- * sources used and what each gave, progress events four times a second, the final rename into
- * the target folder in one step, and the end state, shown only once nothing is left behind.
+ * from several holders when the first holder that answers lists the file's pieces, else as one
+ * stream ({@link FirstSource} finds that holder) — and this class keeps what both share: the
+ * record that lets the download outlive the node, the sources used and what each gave, progress
+ * events four times a second, the final rename into the target folder in one step, and the end
+ * state, shown only once nothing is left behind.
  */
 final class Download {
 
@@ -60,6 +58,7 @@ final class Download {
   private boolean cancelled;
   /** Set when the node is going down: the partial data and its record stay for the next start. */
   private boolean keepForNextStart;
+  private FirstSource firstSource;
   private Fetch fetch;
   private long tickerId = -1;
   private long lastTickBytes;
@@ -87,6 +86,10 @@ final class Download {
 
   SourceChoice choice() {
     return choice;
+  }
+
+  boolean isCancelled() {
+    return cancelled;
   }
 
   boolean isFinished() {
@@ -175,6 +178,17 @@ final class Download {
     return failure instanceof ApiError apiError && "not_available".equals(apiError.code());
   }
 
+  /**
+   * {@code lease}'s holder could not give its piece list ({@link SourceRequest#pieces} failed): it
+   * failed as a source, reported and left out like one that failed mid-file.
+   */
+  void listFailed(Lease lease, Throwable failure) {
+    FailureReason reason = SourceFailure.reasonFor(failure, null);
+    LOG.warn("{} gave no piece list of {} ({}): {}", lease.sourceName(), name, reason.code(), failure.getMessage());
+    reportFailed(lease, reason);
+    choice.failed(lease.sourcePeerId(), lease.sourceName(), reason);
+  }
+
   void reportFailed(Lease lease, FailureReason reason) {
     owner.call(peer -> owner.tracker.reportFailed(peer, lease.transferId(), reason))
         .onFailure(e -> LOG.debug("could not report a failed transfer: {}", e.getMessage()));
@@ -187,34 +201,25 @@ final class Download {
 
   void start(Lease first) {
     tickerId = owner.vertx.setPeriodic(TICK_MILLIS, id -> tick());
+    firstSource = new FirstSource(this, first);
     owner.vertx.<Void>executeBlocking(() -> {
           owner.unfinished.remember(sha256, name, first.size());
           return null;
         })
         .recover(e -> Future.failedFuture(new PartialFile.DiskFailure(owner.settings.partialDir(), e)))
-        .compose(recorded -> pieceList(first))
-        .compose(list -> {
+        .compose(recorded -> firstSource.find())
+        .compose(found -> {
           if (cancelled) {
             return Future.failedFuture(new Fetch.Stopped());
           }
           state = State.RUNNING;
-          fetch = list.isPresent() ? new PieceFetch(this, first, list.get()) : new StreamFetch(this, first);
+          fetch = found.list().isPresent() ? new PieceFetch(this, found.lease(), found.list().get())
+              : new StreamFetch(this, found.lease());
           return fetch.run();
         })
         .compose(this::save)
         .onSuccess(saved -> finish(State.DONE, null))
-        .onFailure(e -> ended(first, e));
-  }
-
-  /**
-   * The first source's piece list, when the file has more than one piece and it lists them: then
-   * the file comes in verified pieces from several holders. A file of one piece needs no list.
-   */
-  private Future<Optional<PieceHashes>> pieceList(Lease first) {
-    if (PieceLayout.of(first.size()).count() <= 1) {
-      return Future.succeededFuture(Optional.empty());
-    }
-    return SourceRequest.pieces(owner.vertx, owner.http, first.sourceAddress(), sha256, first.size());
+        .onFailure(this::ended);
   }
 
   private Future<Void> save(Fetch.Fetched fetched) {
@@ -239,10 +244,11 @@ final class Download {
   }
 
   /** The fetch ended without a file: stopped, given up, or this node's disk failed. */
-  private void ended(Lease first, Throwable failure) {
+  private void ended(Throwable failure) {
     if (fetch == null) {
-      // Nothing was fetched yet: the first lease is still open at the tracker.
-      reportFailed(first, cancelled ? FailureReason.CANCELLED : FailureReason.DOWNLOADER_ERROR);
+      // Nothing was fetched yet: the lease of the holder being asked for its list is still open at the tracker.
+      firstSource.open().ifPresent(open ->
+          reportFailed(open, cancelled ? FailureReason.CANCELLED : FailureReason.DOWNLOADER_ERROR));
     }
     if (cancelled || failure instanceof Fetch.Stopped) {
       finish(State.CANCELLED, null);

@@ -1,5 +1,6 @@
 package shoal.peer.fetch;
 
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -9,6 +10,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -101,7 +103,8 @@ final class PieceFetch implements Fetch {
   /**
    * Asks the tracker for one more holder while fewer than {@code --sources} are in use and a piece
    * is left that none of them fetches. A holder is used when its list is the one in use;
-   * otherwise it is set aside and its transfer ended as cancelled.
+   * otherwise it is set aside and its transfer ended as cancelled. One that cannot give a list at
+   * all has failed as a source, like one that fails mid-piece.
    */
   private void moreSources() {
     if (stopped || checking || asking) {
@@ -115,28 +118,38 @@ final class PieceFetch implements Fetch {
     Set<String> busy = new HashSet<>(sessions.keySet());
     busy.addAll(aside);
     download.anotherLease(busy)
-        .compose(lease -> SourceRequest.pieces(owner.vertx, owner.http, lease.sourceAddress(), download.sha256(), lease.size())
-            .map(pieces -> {
-              asking = false;
-              if (stopped || checking) {
-                download.reportFailed(lease, FailureReason.CANCELLED);
-              } else if (list == null && pieces.isPresent()) {
-                adopt(lease, pieces.get());
-              } else if (list != null && pieces.isPresent() && pieces.get().layout().equals(list.layout())
-                  && pieces.get().hex().equals(list.hex())) {
-                vouching.add(lease.sourcePeerId());
-                start(lease);
-                moreSources();
-              } else {
-                LOG.info("{} lists the pieces of {} otherwise, or not at all: not used while the first list stands",
-                    lease.sourceName(), download.name());
-                aside.add(lease.sourcePeerId());
-                download.reportFailed(lease, FailureReason.CANCELLED);
-                moreSources();
-              }
-              return null;
-            }))
+        .onSuccess(lease -> SourceRequest.pieces(owner.vertx, owner.http, lease.sourceAddress(), download.sha256(), lease.size())
+            .onComplete(answer -> listed(lease, answer)))
         .onFailure(this::noMoreSources);
+  }
+
+  /** {@code lease}'s holder answered for its piece list, or could not: it is used, set aside, or has failed. */
+  private void listed(Lease lease, AsyncResult<Optional<PieceHashes>> answer) {
+    asking = false;
+    if (stopped || checking) {
+      download.reportFailed(lease, FailureReason.CANCELLED);
+      return;
+    }
+    if (answer.failed()) {
+      download.listFailed(lease, answer.cause());
+      moreSources();
+      return;
+    }
+    Optional<PieceHashes> pieces = answer.result();
+    if (list == null && pieces.isPresent()) {
+      adopt(lease, pieces.get());
+    } else if (list != null && pieces.isPresent() && pieces.get().layout().equals(list.layout())
+        && pieces.get().hex().equals(list.hex())) {
+      vouching.add(lease.sourcePeerId());
+      start(lease);
+      moreSources();
+    } else {
+      LOG.info("{} lists the pieces of {} otherwise, or not at all: not used while the first list stands",
+          lease.sourceName(), download.name());
+      aside.add(lease.sourcePeerId());
+      download.reportFailed(lease, FailureReason.CANCELLED);
+      moreSources();
+    }
   }
 
   /** The tracker had no other holder (or could not be asked): try again later, or give up when nobody is left. */

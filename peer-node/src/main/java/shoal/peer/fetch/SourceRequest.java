@@ -15,6 +15,7 @@ import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Optional;
+import java.util.concurrent.TimeoutException;
 import shoal.common.net.PeerAddress;
 import shoal.common.transfer.FailureReason;
 import shoal.peer.share.PieceHashes;
@@ -75,28 +76,43 @@ final class SourceRequest {
   }
 
   /**
-   * The piece hashes {@code sourceAddress} lists for {@code sha256} of {@code size} bytes, when it
-   * lists any that fit: empty for a holder that does not serve them (an older peer, a plain web
-   * server) or answers something else, which is no fault of its own as long as its bytes are right.
+   * The piece hashes {@code sourceAddress} lists for {@code sha256} of {@code size} bytes. Empty
+   * when it answers that it lists none: 404 from a holder that does not serve them (an older peer,
+   * a plain web server), 503 from one still hashing them; that is no fault of its own as long as
+   * its bytes are right. Fails when it cannot give a list: unreachable, broken off, silent past
+   * {@link #PIECE_LIST_MILLIS} ({@link FailureReason#STALLED}), or answering anything else
+   * ({@link FailureReason#REFUSED}); {@link SourceFailure#reasonFor} tells the reason.
    */
   static Future<Optional<PieceHashes>> pieces(Vertx vertx, HttpClient http, String sourceAddress, String sha256,
       long size) {
     return to(vertx, sourceAddress, sha256, 0)
         .compose(options -> http.request(options.setURI(options.getURI() + "/pieces").setIdleTimeout(PIECE_LIST_MILLIS)))
         .compose(request -> {
-          long deadline = vertx.setTimer(PIECE_LIST_MILLIS, late -> request.reset());
-          return request.send().compose(response -> response.statusCode() == 200
-                  ? boundedBody(request, response) : Future.failedFuture("HTTP " + response.statusCode()))
+          long deadline = vertx.setTimer(PIECE_LIST_MILLIS, late -> request.reset(0, new TimeoutException()));
+          return request.send().compose(response -> switch (response.statusCode()) {
+                case 200 -> boundedBody(request, response).compose(body -> parsed(body, sha256, size)).map(Optional::of);
+                case 404, 503 -> Future.succeededFuture(Optional.<PieceHashes>empty());
+                default -> Future.<Optional<PieceHashes>>failedFuture(
+                    new SourceFailure(FailureReason.REFUSED, "it answered HTTP " + response.statusCode() + " for its piece list"));
+              })
               .onComplete(done -> vertx.cancelTimer(deadline));
         })
-        .map(body -> {
-          JsonObject list = new JsonObject(body);
-          if (!sha256.equals(list.getString("sha256")) || !Long.valueOf(size).equals(list.getLong("size"))) {
-            return Optional.<PieceHashes>empty();
-          }
-          return Optional.of(PieceHashes.fromHex(size, list.getJsonArray("pieces").stream().map(String.class::cast).toList()));
-        })
-        .otherwise(Optional.empty());
+        .recover(e -> Future.failedFuture(e instanceof TimeoutException || e.getCause() instanceof TimeoutException
+            ? new SourceFailure(FailureReason.STALLED, "it sent no piece list within " + PIECE_LIST_MILLIS + " ms") : e));
+  }
+
+  /** The list in {@code body}, when it is one of the pieces of {@code sha256} of {@code size} bytes. */
+  private static Future<PieceHashes> parsed(Buffer body, String sha256, long size) {
+    try {
+      JsonObject list = new JsonObject(body);
+      if (sha256.equals(list.getString("sha256")) && Long.valueOf(size).equals(list.getLong("size"))) {
+        return Future.succeededFuture(
+            PieceHashes.fromHex(size, list.getJsonArray("pieces").stream().map(String.class::cast).toList()));
+      }
+    } catch (RuntimeException notAList) {
+      // Not JSON, or not a list's shape: refused below like a list of another file.
+    }
+    return Future.failedFuture(new SourceFailure(FailureReason.REFUSED, "its piece list is not one of this file's"));
   }
 
   /** The body, unless it grows past {@link #MAX_PIECE_LIST_BYTES}: then the request is broken off. */
@@ -105,8 +121,8 @@ final class SourceRequest {
     Buffer body = Buffer.buffer();
     response.handler(chunk -> {
       if (body.length() + chunk.length() > MAX_PIECE_LIST_BYTES) {
+        promise.tryFail(new SourceFailure(FailureReason.REFUSED, "its piece list is too long"));
         request.reset();
-        promise.tryFail("the piece list is too long");
       } else {
         body.appendBuffer(chunk);
       }
