@@ -17,10 +17,10 @@
 #                     naptime, so the warm row runs on analyzed tables)
 #   --big-files N     files in the one-peer registration (default 10 000)
 #   --big-runs N      how many times that registration is timed (default 3; --quick 1)
-#   --warm-up S       seconds of lookups on a peer of 100 files of its own, which then leaves, before
-#                     Shoal is seeded: the JIT has compiled the lookup path before any measured row,
-#                     so "cold" measures a registry that has just arrived, not a JVM that has just
-#                     started (default 5; 0 for none)
+#   --warm-up S       seconds of lookups, then as many of transfer creations, on two peers of their
+#                     own, which then leave, before Shoal is seeded: the JIT has compiled both paths
+#                     before any measured row, so "cold" measures a registry that has just arrived,
+#                     not a JVM that has just started (default 5; 0 for none)
 #   --note TEXT       a sentence added under the table
 #
 # Needs java 17, node and npm, curl and wrk (installed with `apt-get install -y wrk` when missing
@@ -264,13 +264,15 @@ bt_pid=""
 
 # --- Shoal: a warm-up that leaves nothing behind, the seeding, then each row ---------------------
 if (( warm_up > 0 )); then
-  log "warming up Shoal's lookup path: ${warm_up} s on a peer of 100 files, which then leaves..."
+  log "warming up Shoal: ${warm_up} s of lookups and ${warm_up} s of creations on two peers of their own, which then leave..."
   timeout 120 java "$here/ShoalSeed.java" warm "$shoal_url" "$work/warm-up" || { log "the warm-up failed"; exit 1; }
-  echo "### warm-up ($(date -u +%H:%M:%S) UTC), not measured" >>"$raw"
-  BENCH_REQUESTS="$work/warm-up/lookup.txt" BENCH_THREADS="$threads" timeout $(( warm_up + 60 )) \
-    wrk -t"$threads" -c"$connections" -d"${warm_up}s" --timeout 10s -s "$here/cycle.lua" "$shoal_url" >>"$raw" \
-    || { log "wrk failed for the warm-up"; exit 1; }
-  timeout 60 java "$here/ShoalSeed.java" unwarm "$shoal_url" "$work/warm-up" || { log "the warm-up peer could not leave"; exit 1; }
+  for requests in lookup transfers; do
+    echo "### warm-up: $requests ($(date -u +%H:%M:%S) UTC), not measured" >>"$raw"
+    BENCH_REQUESTS="$work/warm-up/$requests.txt" BENCH_THREADS="$threads" timeout $(( warm_up + 60 )) \
+      wrk -t"$threads" -c"$connections" -d"${warm_up}s" --timeout 10s -s "$here/cycle.lua" "$shoal_url" >>"$raw" \
+      || { log "wrk failed for the warm-up"; exit 1; }
+  done
+  timeout 60 java "$here/ShoalSeed.java" unwarm "$shoal_url" "$work/warm-up" || { log "the warm-up peers could not leave"; exit 1; }
 fi
 log "seeding Shoal: $shoal_peers peers x $files_per_peer files ($holdings holdings of $shoal_files files)..."
 seed_line="$(timeout 900 java -Xmx1g "$here/ShoalSeed.java" seed "$shoal_url" "$work/shoal" "$shoal_peers" "$files_per_peer" \
@@ -337,7 +339,7 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --qu
   fi
   echo "Tracker: \`java ${tracker_jvm[*]} -jar shoal-tracker-fat.jar ${tracker_cmd[*]}\` on a fresh embedded PostgreSQL."
   if (( warm_up > 0 )); then
-    echo "Before seeding, ${warm_up} s of lookups on a peer of 100 files of its own, which then left (not measured): the JIT had compiled the lookup path."
+    echo "Before seeding, ${warm_up} s of lookups and ${warm_up} s of transfer creations on two peers of their own, which then left (not measured): the JIT had compiled both paths."
   fi
   [[ -n "$note" ]] && echo "$note"
   echo "The whole run took $(( SECONDS - started_at )) s."

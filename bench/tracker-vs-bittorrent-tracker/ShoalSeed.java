@@ -220,38 +220,53 @@ public final class ShoalSeed {
   }
 
   /**
-   * Registers one peer with 100 files of its own and writes their lookups to OUT_DIR/lookup.txt,
-   * and its id and token to OUT_DIR/peer: lookups the JIT compiles before any measured row, on
-   * files no measured row asks for.
+   * Registers a peer with 100 files of its own and a peer with none, and writes lookups of those
+   * files to OUT_DIR/lookup.txt, transfer creations of them by the second peer to
+   * OUT_DIR/transfers.txt, and both peers' ids and tokens to OUT_DIR/peers: requests the JIT
+   * compiles before any measured row, on files and peers no measured row uses.
    */
   private void warm(Path out) throws Exception {
     MessageDigest digest = MessageDigest.getInstance("SHA-256");
-    StringBuilder body = new StringBuilder("{\"name\":\"bench-warm-up\",\"address\":\"http://127.0.0.1:7998\",\"files\":[");
+    StringBuilder files = new StringBuilder();
     List<String> lookups = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
       String sha = HexFormat.of().formatHex(digest.digest(("shoal-vs-bt warm-up " + i).getBytes(StandardCharsets.UTF_8)));
-      body.append(i > 0 ? "," : "").append("{\"sha256\":\"").append(sha).append("\",\"name\":\"warm-up-")
+      files.append(i > 0 ? "," : "").append("{\"sha256\":\"").append(sha).append("\",\"name\":\"warm-up-")
           .append(i).append(".bin\",\"size\":").append(1_000 + i).append('}');
       lookups.add("/api/v1/files/" + sha);
     }
-    body.append("]}");
+    String holder = registerAlone("{\"name\":\"bench-warm-up-holder\",\"address\":\"http://127.0.0.1:7998\",\"files\":["
+        + files + "]}");
+    String downloader = registerAlone("{\"name\":\"bench-warm-up-downloader\",\"address\":\"http://127.0.0.1:7997\",\"files\":[]}");
+    String downloaderToken = downloader.split(" ")[1];
+    List<String> creations = lookups.stream()
+        .map(path -> "POST /api/v1/transfers " + downloaderToken + " {\"sha256\":\"" + path.substring(path.lastIndexOf('/') + 1) + "\"}")
+        .toList();
+    Files.createDirectories(out);
+    Files.write(out.resolve("lookup.txt"), lookups);
+    Files.write(out.resolve("transfers.txt"), creations);
+    Files.write(out.resolve("peers"), List.of(holder, downloader));
+  }
+
+  /** Registers one peer; returns its id and token, separated by a space. */
+  private String registerAlone(String body) throws Exception {
     HttpResponse<String> response = send(HttpRequest.newBuilder(base.resolve("api/v1/peers")).timeout(TIMEOUT)
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build());
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
     if (response.statusCode() != 201) {
       throw new IllegalStateException("warm-up registration: HTTP " + response.statusCode() + " " + response.body());
     }
-    Files.createDirectories(out);
-    Files.write(out.resolve("lookup.txt"), lookups);
-    Files.writeString(out.resolve("peer"), match(PEER_ID, response.body()) + " " + match(TOKEN, response.body()));
+    return match(PEER_ID, response.body()) + " " + match(TOKEN, response.body());
   }
 
-  /** The warm-up's peer leaves: the measured rows start from an empty registry. */
+  /** The warm-up's peers leave, their transfers with them: the measured rows start from an empty registry. */
   private void unwarm(Path out) throws Exception {
-    String[] peer = Files.readString(out.resolve("peer")).trim().split(" ");
-    HttpResponse<String> deleted = send(HttpRequest.newBuilder(base.resolve("api/v1/peers/" + peer[0])).timeout(TIMEOUT)
-        .header("Authorization", "Bearer " + peer[1]).DELETE().build());
-    if (deleted.statusCode() != 204) {
-      throw new IllegalStateException("DELETE of the warm-up peer: HTTP " + deleted.statusCode() + " " + deleted.body());
+    for (String line : Files.readAllLines(out.resolve("peers"))) {
+      String[] peer = line.trim().split(" ");
+      HttpResponse<String> deleted = send(HttpRequest.newBuilder(base.resolve("api/v1/peers/" + peer[0])).timeout(TIMEOUT)
+          .header("Authorization", "Bearer " + peer[1]).DELETE().build());
+      if (deleted.statusCode() != 204) {
+        throw new IllegalStateException("DELETE of a warm-up peer: HTTP " + deleted.statusCode() + " " + deleted.body());
+      }
     }
   }
 

@@ -31,12 +31,16 @@ import shoal.tracker.events.RegistryEvents;
  * <p>Starts are batched: at most {@value #CALLS_IN_FLIGHT} calls run at once, and the starts that
  * arrive meanwhile go together in the next one, up to {@value #MAX_BATCH}. An idle tracker sends
  * each start at once; a busy one shares each round trip, commit, model update and event
- * statement among many. One instance per HTTP verticle, used on its context only.
+ * statement among many. Small batches, several at a time: a batch locks every holder of every
+ * file it starts, so large ones overlap and queue for each other's locks, while several small
+ * ones mostly lock disjoint holders and run side by side (with 10 000 peers and 64 downloaders,
+ * 4 × 16 started about 3 500 a second where 2 × 64 started 2 700). One instance per HTTP
+ * verticle, used on its context only.
  */
 final class LeastLoadedBalancer {
 
-  static final int CALLS_IN_FLIGHT = 2;
-  static final int MAX_BATCH = 64;
+  static final int CALLS_IN_FLIGHT = 4;
+  static final int MAX_BATCH = 16;
 
   private final Pool pool;
   private final OwnCommits commits;
