@@ -81,8 +81,16 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "bench: resolving the test classpath..." >&2
-mvn_offline_first dependency:build-classpath -pl backend -Dmdep.includeScope=test \
-  -Dmdep.outputFile="$work/classpath.txt" >/dev/null
+resolve_classpath() {
+  mvn_offline_first dependency:build-classpath -pl backend -Dmdep.includeScope=test \
+    -Dmdep.outputFile="$work/classpath.txt" >/dev/null 2>&1
+}
+# The tracker's sibling modules come from the local Maven repository: a fresh clone has none there.
+if ! resolve_classpath; then
+  echo "bench: installing the tracker's modules into the local Maven repository..." >&2
+  mvn_offline_first -DskipTests -pl backend -am install >&2
+  resolve_classpath || { echo "bench: could not resolve the tracker's test classpath" >&2; exit 1; }
+fi
 # A private copy of the tracker jar, and the generator compiled on its own from its source, so
 # that a rebuild of backend/ while this runs changes nothing under it.
 copied=false
