@@ -8,6 +8,19 @@ package shoal.tracker.readmodel;
  */
 record FileView(String sha256, String name, String lowerName, long size, PeerCell[] holders, long[] sizes) {
 
+  /** Whether this view has {@code holder} holding {@code heldSize}, under the catalogue's {@code catalogueName} and {@code catalogueSize}. */
+  boolean shows(PeerCell holder, long heldSize, String catalogueName, long catalogueSize) {
+    if (size != catalogueSize || !name.equals(catalogueName)) {
+      return false;
+    }
+    for (int i = 0; i < holders.length; i++) {
+      if (holders[i] == holder) {
+        return sizes[i] == heldSize;
+      }
+    }
+    return false;
+  }
+
   /** Live holders at {@code nowNanos}. */
   int liveHolders(long nowNanos) {
     int live = 0;

@@ -87,6 +87,11 @@ final class IndexWriter {
       String sha256 = existing != null ? existing.sha256() : row.sha256();
       now.add(sha256);
       held[i++] = sha256;
+      if (existing != null && existing.shows(cell, row.size(), row.fileName(), row.fileSize())) {
+        // What the peer held before and still holds, as the file shows it: a peer that completes
+        // one download, holding thousands, rebuilds one file, not thousands.
+        continue;
+      }
       FileChange change = changes.computeIfAbsent(sha256, FileChange::new);
       change.added.put(cell, row.size());
       change.name = row.fileName();

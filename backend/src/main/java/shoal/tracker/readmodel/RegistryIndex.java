@@ -12,6 +12,7 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import shoal.tracker.registry.FileDetails;
 import shoal.tracker.registry.FileSummary;
 import shoal.tracker.registry.Holder;
@@ -43,6 +44,12 @@ final class RegistryIndex {
   final ConcurrentHashMap<ByteBuffer, PeerCell> tokens = new ConcurrentHashMap<>();
   /** Files by the trigrams of their names, for searches; {@link TrigramIndex} says in which order. */
   final TrigramIndex names = new TrigramIndex();
+  /**
+   * Every file's name and hash in the listing's order, so that a page of the whole catalogue (a
+   * search for nothing) walks the page, not every file. Changes only when a file comes, goes or
+   * is renamed, not with its holders.
+   */
+  final ConcurrentSkipListSet<ListedFile> listing = new ConcurrentSkipListSet<>();
   /** Every peer the model knows, expired ones included until they are deleted; the writer's alone. */
   final Map<UUID, PeerCell> peers = new HashMap<>();
 
@@ -78,6 +85,9 @@ final class RegistryIndex {
    */
   List<FileSummary> search(String text, int limit, int offset) {
     String needle = text.toLowerCase(Locale.ROOT);
+    if (needle.isEmpty()) {
+      return listed(limit, offset);
+    }
     Page page = new Page(needle, (long) offset + limit, System.nanoTime());
     Set<String> candidates = names.candidates(needle);
     if (candidates == null) {
@@ -91,6 +101,29 @@ final class RegistryIndex {
       }
     }
     return page.from(offset);
+  }
+
+  /** A page of every file with a live holder, by name then hash. */
+  private List<FileSummary> listed(int limit, int offset) {
+    long now = System.nanoTime();
+    List<FileSummary> page = new ArrayList<>(Math.min(limit, 1_000));
+    int skipped = 0;
+    for (ListedFile listed : listing) {
+      if (page.size() >= limit) {
+        break;
+      }
+      FileView file = files.get(listed.sha256());
+      int holders = file == null ? 0 : file.liveHolders(now);
+      if (holders == 0) {
+        continue;
+      }
+      if (skipped < offset) {
+        skipped++;
+        continue;
+      }
+      page.add(new FileSummary(file.sha256(), file.name(), file.size(), holders));
+    }
+    return page;
   }
 
   /**
@@ -129,16 +162,23 @@ final class RegistryIndex {
     if (old == null || renamed) {
       names.add(file.sha256(), file.lowerName());
     }
+    if (old == null || !old.name().equals(file.name())) {
+      listing.add(new ListedFile(file.name(), file.sha256()));
+    }
     files.put(file.sha256(), file);
     if (renamed) {
       names.remove(file.sha256(), old.lowerName(), file.lowerName());
     }
+    if (old != null && !old.name().equals(file.name())) {
+      listing.remove(new ListedFile(old.name(), old.sha256()));
+    }
   }
 
-  /** Withdraws {@code old}, then its name's postings. */
+  /** Withdraws {@code old}, then its name's postings and listing. */
   void removeFile(FileView old) {
     files.remove(old.sha256());
     names.remove(old.sha256(), old.lowerName(), null);
+    listing.remove(new ListedFile(old.name(), old.sha256()));
   }
 
   /** The best {@code wanted} matches seen so far, in a heap whose head is the worst of them. */
@@ -185,6 +225,16 @@ final class RegistryIndex {
   }
 
   private record Hit(FileView file, int holders) {}
+
+  /** A file's place in the listing: by name, then hash, as {@link #FILE_ORDER} sorts. */
+  record ListedFile(String name, String sha256) implements Comparable<ListedFile> {
+
+    @Override
+    public int compareTo(ListedFile other) {
+      int byName = name.compareTo(other.name);
+      return byName != 0 ? byName : sha256.compareTo(other.sha256);
+    }
+  }
 
   /** PostgreSQL compares uuids byte by byte, unsigned; {@link UUID#compareTo} compares signed longs. */
   static int compareUuids(UUID a, UUID b) {
