@@ -30,6 +30,11 @@ public final class EventBusCommits implements OwnCommits {
   }
 
   @Override
+  public Future<Void> heldFile(UUID peer, String sha256) {
+    return tell(new JsonObject().put("peers", new JsonArray().add(peer.toString())).put("file", sha256));
+  }
+
+  @Override
   public Future<Void> left(Collection<UUID> peers) {
     return tell(peers, true, true);
   }
@@ -38,10 +43,13 @@ public final class EventBusCommits implements OwnCommits {
     if (peers.isEmpty()) {
       return Future.succeededFuture();
     }
-    JsonObject change = new JsonObject()
+    return tell(new JsonObject()
         .put("peers", new JsonArray(peers.stream().map(UUID::toString).toList()))
         .put("holdings", holdings)
-        .put("left", left);
+        .put("left", left));
+  }
+
+  private Future<Void> tell(JsonObject change) {
     return vertx.eventBus().request(ReadModelVerticle.ADDRESS, change, LOCAL).<Void>mapEmpty().otherwiseEmpty();
   }
 }

@@ -1,6 +1,7 @@
 package shoal.tracker.readmodel;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -24,9 +25,11 @@ final class IndexWriter {
 
   /**
    * Makes the index agree with {@code loaded} for {@code peers}: those it did not find are gone;
-   * for {@code holdingsOf} (a subset), what they hold is replaced too.
+   * for {@code holdingsOf} (a subset), what they hold is replaced too; for {@code files}, the
+   * holdings named are replaced, and those not found are gone.
    */
-  static void apply(RegistryIndex index, Loaded loaded, Collection<UUID> peers, Collection<UUID> holdingsOf) {
+  static void apply(RegistryIndex index, Loaded loaded, Collection<UUID> peers, Collection<UUID> holdingsOf,
+      Map<UUID, Set<String>> files) {
     Map<UUID, PeerRow> found = new HashMap<>();
     loaded.peers().forEach(row -> found.put(row.id(), row));
     Map<String, FileChange> changes = new HashMap<>();
@@ -53,6 +56,15 @@ final class IndexWriter {
         replaceHoldings(index, cell, holdings.getOrDefault(id, List.of()), changes);
       }
     }
+    Map<UUID, Map<String, HoldingRow>> single = new HashMap<>();
+    loaded.singleHoldings().forEach(row -> single.computeIfAbsent(row.peerId(), id -> new HashMap<>()).put(row.sha256(), row));
+    files.forEach((id, hashes) -> {
+      PeerCell cell = index.peers.get(id);
+      if (cell != null) {
+        Map<String, HoldingRow> read = single.getOrDefault(id, Map.of());
+        hashes.forEach(sha256 -> replaceHolding(index, cell, sha256, read.get(sha256), changes));
+      }
+    });
     changes.values().forEach(change -> change.applyTo(index));
   }
 
@@ -103,6 +115,33 @@ final class IndexWriter {
       }
     }
     cell.held = held;
+  }
+
+  /** Makes {@code cell}'s holding of {@code sha256} what {@code row} says, or gone when it is null. */
+  private static void replaceHolding(RegistryIndex index, PeerCell cell, String sha256, HoldingRow row,
+      Map<String, FileChange> changes) {
+    FileView existing = index.files.get(sha256);
+    String shared = existing != null ? existing.sha256() : sha256;
+    boolean held = Arrays.asList(cell.held).contains(shared);
+    if (row == null) {
+      if (held) {
+        changes.computeIfAbsent(shared, FileChange::new).removed.add(cell);
+        cell.held = Arrays.stream(cell.held).filter(hash -> !hash.equals(shared)).toArray(String[]::new);
+      }
+      return;
+    }
+    if (held && existing != null && existing.shows(cell, row.size(), row.fileName(), row.fileSize())) {
+      return;
+    }
+    FileChange change = changes.computeIfAbsent(shared, FileChange::new);
+    change.added.put(cell, row.size());
+    change.name = row.fileName();
+    change.size = row.fileSize();
+    if (!held) {
+      String[] more = Arrays.copyOf(cell.held, cell.held.length + 1);
+      more[cell.held.length] = shared;
+      cell.held = more;
+    }
   }
 
   /** A full load: a fresh index, built from every peer and holding. */

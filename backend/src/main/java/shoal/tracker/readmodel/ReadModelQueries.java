@@ -25,6 +25,10 @@ final class ReadModelQueries {
 
   static final String HOLDINGS_OF_PEERS = HOLDING_COLUMNS + " WHERE h.peer_id = ANY($1::uuid[])";
 
+  /** The holdings named by pairs of {@code $1[i]}, a peer, and {@code $2[i]}, a file. */
+  static final String HOLDINGS_BY_PEER_AND_FILE = HOLDING_COLUMNS
+      + " JOIN unnest($1::uuid[], $2::text[]) AS wanted(peer_id, sha256) ON wanted.peer_id = h.peer_id AND wanted.sha256 = h.sha256";
+
   static final String ALL_PEERS = PEER_COLUMNS;
 
   static final String ALL_HOLDINGS = HOLDING_COLUMNS;

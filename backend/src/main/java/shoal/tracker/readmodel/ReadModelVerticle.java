@@ -7,8 +7,10 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -22,7 +24,8 @@ import shoal.tracker.db.RegistryPool;
  * change to the model happens on its context.
  *
  * <p>Peers to read again come from two places: the notifications of every tracker's commits
- * ({@code h:} or {@code r:} and a peer id, see migration V7), and this tracker's own commits, whose
+ * ({@code h:} or {@code r:} and a peer id, see migration V7, or {@code f:}, a peer id and the one
+ * file whose holding changed, V10), and this tracker's own commits, whose
  * HTTP answers wait until the model shows them. Loads run one at a time; what arrives meanwhile
  * waits for the next one, so a load always starts after the commits it is asked about, and reads
  * what they wrote. A load that reads nothing new is cheap, so own commits, heard a second time
@@ -35,7 +38,10 @@ import shoal.tracker.db.RegistryPool;
  */
 public final class ReadModelVerticle extends VerticleBase {
 
-  /** Local event-bus address of own commits: {@code {"peers":[id…],"holdings":bool,"left":bool}}. */
+  /**
+   * Local event-bus address of own commits: {@code {"peers":[id…],"holdings":bool,"left":bool}},
+   * or {@code {"peers":[id],"file":sha256}} for one holding of one peer.
+   */
   public static final String ADDRESS = "shoal.read-model.committed";
   static final String CHANNEL = "shoal_registry";
   /** How the listening connection names itself in {@code pg_stat_activity}. */
@@ -59,6 +65,8 @@ public final class ReadModelVerticle extends VerticleBase {
   private long retryTimer = -1;
   private Set<UUID> rowsToRead = new HashSet<>();
   private Set<UUID> holdingsToRead = new HashSet<>();
+  /** Single holdings to read again, by peer: what a completion adds, without all else the peer holds. */
+  private Map<UUID, Set<String>> filesToRead = new HashMap<>();
   private List<Waiter> waiting = new ArrayList<>();
 
   public ReadModelVerticle(MemoryReadModel model) {
@@ -87,7 +95,12 @@ public final class ReadModelVerticle extends VerticleBase {
     JsonObject change = message.body();
     List<UUID> peers = new ArrayList<>();
     change.getJsonArray("peers", new JsonArray()).forEach(id -> peers.add(UUID.fromString((String) id)));
-    (change.getBoolean("holdings", false) ? holdingsToRead : rowsToRead).addAll(peers);
+    String file = change.getString("file");
+    if (file != null) {
+      peers.forEach(peer -> fileToRead(peer, file));
+    } else {
+      (change.getBoolean("holdings", false) ? holdingsToRead : rowsToRead).addAll(peers);
+    }
     if (state == State.STALE) {
       // Nobody reads the model now, and the full load that makes it current starts after this commit.
       message.reply(null);
@@ -98,14 +111,22 @@ public final class ReadModelVerticle extends VerticleBase {
   }
 
   private void notified(String payload) {
-    int colon = payload.indexOf(':');
     try {
-      UUID peer = UUID.fromString(payload.substring(colon + 1));
-      (payload.startsWith("h:") ? holdingsToRead : rowsToRead).add(peer);
+      String[] parts = payload.split(":", 3);
+      UUID peer = UUID.fromString(parts[1]);
+      switch (parts[0]) {
+        case "h" -> holdingsToRead.add(peer);
+        case "f" -> fileToRead(peer, parts[2]);
+        default -> rowsToRead.add(peer);
+      }
       next();
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
       LOG.warn("ignored a notification it cannot read: {}", payload);
     }
+  }
+
+  private void fileToRead(UUID peer, String sha256) {
+    filesToRead.computeIfAbsent(peer, id -> new HashSet<>()).add(sha256);
   }
 
   private void listening() {
@@ -135,7 +156,8 @@ public final class ReadModelVerticle extends VerticleBase {
     }
     if (fullLoadWanted) {
       loadAll();
-    } else if (state != State.STALE && (!rowsToRead.isEmpty() || !holdingsToRead.isEmpty() || !waiting.isEmpty())) {
+    } else if (state != State.STALE
+        && (!rowsToRead.isEmpty() || !holdingsToRead.isEmpty() || !filesToRead.isEmpty() || !waiting.isEmpty())) {
       loadChanged();
     }
   }
@@ -147,6 +169,7 @@ public final class ReadModelVerticle extends VerticleBase {
     // Whatever was asked before this point, the full load reads; what is asked from now on waits.
     rowsToRead = new HashSet<>();
     holdingsToRead = new HashSet<>();
+    filesToRead = new HashMap<>();
     IndexWriter.FullLoad build = new IndexWriter.FullLoad();
     long started = System.nanoTime();
     loader.loadAll(build::peer, build::holding).onComplete(
@@ -157,7 +180,7 @@ public final class ReadModelVerticle extends VerticleBase {
             model.publish(index);
             LOG.info("read model loaded: {} peers, {} files, in {} ms", index.peers.size(), index.files.size(),
                 (System.nanoTime() - started) / 1_000_000);
-            if (rowsToRead.isEmpty() && holdingsToRead.isEmpty()) {
+            if (rowsToRead.isEmpty() && holdingsToRead.isEmpty() && filesToRead.isEmpty()) {
               becomeCurrent();
             } else {
               state = State.CATCHING_UP;
@@ -178,23 +201,28 @@ public final class ReadModelVerticle extends VerticleBase {
     boolean catchingUp = state == State.CATCHING_UP;
     Set<UUID> holdings = holdingsToRead;
     Set<UUID> peers = rowsToRead;
+    Map<UUID, Set<String>> files = filesToRead;
     List<Waiter> served = waiting;
     holdingsToRead = new HashSet<>();
     rowsToRead = new HashSet<>();
+    filesToRead = new HashMap<>();
     waiting = new ArrayList<>();
     RegistryIndex index = model.index();
+    peers.addAll(files.keySet());
     // A peer the model has not met yet comes with what it holds.
     peers.forEach(id -> {
       if (!index.peers.containsKey(id)) {
         holdings.add(id);
       }
     });
+    // A peer read whole needs none of its holdings read one by one.
+    files.keySet().removeAll(holdings);
     peers.addAll(holdings);
     loading = true;
-    loader.load(peers, holdings).onComplete(
+    loader.load(peers, holdings, files).onComplete(
         loaded -> {
           loading = false;
-          IndexWriter.apply(index, loaded, peers, holdings);
+          IndexWriter.apply(index, loaded, peers, holdings, files);
           if (catchingUp && startedIn == generation && state == State.CATCHING_UP) {
             becomeCurrent();
           }

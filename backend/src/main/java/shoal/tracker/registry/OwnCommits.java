@@ -19,6 +19,11 @@ public interface OwnCommits {
     }
 
     @Override
+    public Future<Void> heldFile(UUID peer, String sha256) {
+      return Future.succeededFuture();
+    }
+
+    @Override
     public Future<Void> left(Collection<UUID> peers) {
       return Future.succeededFuture();
     }
@@ -26,6 +31,12 @@ public interface OwnCommits {
 
   /** The peers' rows changed (expiry, load), and with {@code holdings} what they hold too. */
   Future<Void> changed(Collection<UUID> peers, boolean holdings);
+
+  /**
+   * The peer's holding of one file came, went or changed, and nothing else it holds: the model
+   * reads that holding again, not all of them.
+   */
+  Future<Void> heldFile(UUID peer, String sha256);
 
   /** The peers are gone. */
   Future<Void> left(Collection<UUID> peers);

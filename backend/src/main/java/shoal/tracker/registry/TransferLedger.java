@@ -146,7 +146,7 @@ public final class TransferLedger {
           .compose(ending -> ending.repeated() ? Future.succeededFuture(ending) : Future.all(
                   // The source's load went down, the downloader holds one more file.
                   commits.changed(Stream.of(transfer.from()).filter(Objects::nonNull).toList(), false),
-                  commits.changed(Stream.of(transfer.to()).filter(Objects::nonNull).toList(), true))
+                  transfer.to() == null ? Future.succeededFuture() : commits.heldFile(transfer.to(), transfer.sha256()))
               .map(ending))
           .map(ending -> {
             if (!ending.repeated()) {

@@ -60,23 +60,27 @@ class ReadModelConsistencyTest {
   @DisplayName("registrations, leaves, expiries and transfers through either tracker give identical answers from both within a second")
   void twoTrackersAgree() throws InterruptedException {
     String shared = sha("agree-shared"), onlyFirst = sha("agree-first"), onlySecond = sha("agree-second"), silentFile = sha("agree-silent");
+    String carolsOwn = sha("agree-carol");
     Peer alice = first.register("agree-alice", List.of(file(shared, "agree shared.txt", 10), file(onlyFirst, "agree first.txt", 20)));
     Peer bob = second.register("agree-bob", List.of(file(shared, "agree shared.txt", 10), file(onlySecond, "agree second.txt", 30)));
-    Peer carol = second.register("agree-carol", List.of());
+    Peer carol = second.register("agree-carol", List.of(file(carolsOwn, "agree carol.txt", 7)));
     Peer dave = first.register("agree-dave", List.of(file(onlyFirst, "agree first.txt", 20)));
     long silentRegistered = System.nanoTime();
     second.register("agree-silent", List.of(file(silentFile, "agree silent.txt", 5)));
 
-    // carol downloads onlyFirst through the first tracker and completes it through the second: she holds it now.
+    // carol downloads onlyFirst through the first tracker and completes it through the second: she
+    // holds it now, besides what she held (the trackers read that one holding again, not all of hers).
     String completed = first.startTransfer(carol, onlyFirst).bodyAsJsonObject().getString("transferId");
     assertThat(second.post("/api/v1/transfers/" + completed + "/complete", carol.token(), null).statusCode()).isEqualTo(200);
-    // bob starts onlyFirst through the second tracker: its source is loaded with one upload on both.
-    String active = second.startTransfer(bob, onlyFirst).bodyAsJsonObject().getString("transferId");
+    // bob starts onlyFirst through the second tracker, not from dave, who leaves next: its source is
+    // loaded with one upload on both.
+    String active = second.post("/api/v1/transfers", bob.token(), new JsonObject().put("sha256", onlyFirst)
+        .put("exclude", List.of(dave.peerId()))).bodyAsJsonObject().getString("transferId");
     assertThat(active).isNotNull();
     // dave leaves through the second tracker.
     assertThat(second.delete("/api/v1/peers/" + dave.peerId(), dave.token()).statusCode()).isEqualTo(204);
 
-    List<String> hashes = List.of(shared, onlyFirst, onlySecond, silentFile);
+    List<String> hashes = List.of(shared, onlyFirst, onlySecond, silentFile, carolsOwn);
     // Both agree within a second, and on the end state: the transfer's load has reached them too.
     assertThat(eventually(WITHIN, () -> sameAnswers(hashes) && first.get("/api/v1/files/" + onlyFirst).bodyAsJsonObject()
         .getJsonArray("holders").stream().mapToLong(h -> ((JsonObject) h).getLong("activeUploads")).sum() == 1))
@@ -85,7 +89,11 @@ class ReadModelConsistencyTest {
     assertThat(firstHolders.stream().map(h -> ((JsonObject) h).getString("peerId")))
         .containsExactlyInAnyOrder(alice.peerId(), carol.peerId());
     assertThat(firstHolders.stream().mapToLong(h -> ((JsonObject) h).getLong("activeUploads")).sum()).isEqualTo(1);
-    assertThat(second.get("/api/v1/files?q=agree").bodyAsJsonArray()).hasSize(4);
+    assertThat(second.get("/api/v1/files?q=agree").bodyAsJsonArray()).hasSize(5);
+    for (TrackerApi api : List.of(first, second)) {
+      assertThat(api.get("/api/v1/files/" + carolsOwn).bodyAsJsonObject().getJsonArray("holders").stream()
+          .map(h -> ((JsonObject) h).getString("peerId"))).containsExactly(carol.peerId());
+    }
 
     // Heartbeats through one tracker keep a peer alive on the other; the silent peer expires on both.
     long expiresBy = silentRegistered + TTL.toNanos();
