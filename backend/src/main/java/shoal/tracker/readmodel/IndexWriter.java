@@ -44,7 +44,9 @@ final class IndexWriter {
         cell = new PeerCell(id, row.name(), row.address(), row.tokenHash(), row.liveness());
         index.peers.put(id, cell);
         index.tokens.put(row.tokenHash(), cell);
-      } else {
+      } else if (!cell.liveness.gone()) {
+        // A peer marked gone stays gone: a load that began before its departure was committed
+        // here may still find its row (see markGone).
         cell.liveness = row.liveness();
       }
     }
@@ -66,6 +68,19 @@ final class IndexWriter {
       }
     });
     changes.values().forEach(change -> change.applyTo(index));
+  }
+
+  /**
+   * Marks the peers gone, so that no reader offers them from now on; their files are rebuilt
+   * without them by the next load, which reads them and finds them gone.
+   */
+  static void markGone(RegistryIndex index, Collection<UUID> peers) {
+    peers.forEach(id -> {
+      PeerCell cell = index.peers.get(id);
+      if (cell != null) {
+        cell.liveness = PeerCell.Liveness.GONE;
+      }
+    });
   }
 
   /** Takes the peers out at once, without asking the database: for a departure it committed itself. */
