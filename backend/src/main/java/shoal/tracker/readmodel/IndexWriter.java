@@ -119,10 +119,7 @@ final class IndexWriter {
         // one download, holding thousands, rebuilds one file, not thousands.
         continue;
       }
-      FileChange change = changes.computeIfAbsent(sha256, FileChange::new);
-      change.added.put(cell, row.size());
-      change.name = row.fileName();
-      change.size = row.fileSize();
+      changes.computeIfAbsent(sha256, FileChange::new).add(cell, row);
     }
     for (String sha256 : cell.held) {
       if (!now.contains(sha256)) {
@@ -148,10 +145,7 @@ final class IndexWriter {
     if (held && existing != null && existing.shows(cell, row.size(), row.fileName(), row.fileSize())) {
       return;
     }
-    FileChange change = changes.computeIfAbsent(shared, FileChange::new);
-    change.added.put(cell, row.size());
-    change.name = row.fileName();
-    change.size = row.fileSize();
+    changes.computeIfAbsent(shared, FileChange::new).add(cell, row);
     if (!held) {
       String[] more = Arrays.copyOf(cell.held, cell.held.length + 1);
       more[cell.held.length] = shared;
@@ -178,9 +172,7 @@ final class IndexWriter {
         return;
       }
       FileChange file = files.computeIfAbsent(row.sha256(), FileChange::new);
-      file.added.put(cell, row.size());
-      file.name = row.fileName();
-      file.size = row.fileSize();
+      file.add(cell, row);
       held.computeIfAbsent(cell, c -> new ArrayList<>()).add(file.sha256);
     }
 
@@ -202,6 +194,13 @@ final class IndexWriter {
 
     FileChange(String sha256) {
       this.sha256 = sha256;
+    }
+
+    /** {@code cell} holds the file as {@code row} says, under the catalogue's name and size. */
+    void add(PeerCell cell, HoldingRow row) {
+      added.put(cell, row.size());
+      name = row.fileName();
+      size = row.fileSize();
     }
 
     void applyTo(RegistryIndex index) {

@@ -36,8 +36,8 @@ public final class MemoryReadModel implements ReadModel {
   }
 
   @Override
-  public boolean surelyUnavailable(Buffer tokenHash, String sha256, Collection<UUID> excluded) {
-    return current && index.surelyUnavailable(ByteBuffer.wrap(tokenHash.getBytes()), sha256, excluded);
+  public boolean surelyUnavailable(UUID downloader, String sha256, Collection<UUID> excluded) {
+    return current && index.surelyUnavailable(downloader, sha256, excluded);
   }
 
   @Override

@@ -126,22 +126,15 @@ final class RegistryIndex {
     return page;
   }
 
-  /**
-   * True when the live peer owning {@code tokenHash} is known and no other live peer outside
-   * {@code excluded} holds the file; false when unsure.
-   */
-  boolean surelyUnavailable(ByteBuffer tokenHash, String sha256, Collection<UUID> excluded) {
-    PeerCell downloader = tokens.get(tokenHash);
-    long now = System.nanoTime();
-    if (downloader == null || !downloader.liveness.live(now)) {
-      return false;
-    }
+  /** True when no live peer other than {@code downloader} and {@code excluded} holds the file. */
+  boolean surelyUnavailable(UUID downloader, String sha256, Collection<UUID> excluded) {
     FileView file = files.get(sha256);
     if (file == null) {
       return true;
     }
+    long now = System.nanoTime();
     for (PeerCell holder : file.holders()) {
-      if (holder != downloader && holder.liveness.live(now) && !excluded.contains(holder.id)) {
+      if (!holder.id.equals(downloader) && holder.liveness.live(now) && !excluded.contains(holder.id)) {
         return false;
       }
     }

@@ -30,7 +30,7 @@ public interface ReadModel {
     }
 
     @Override
-    public boolean surelyUnavailable(Buffer tokenHash, String sha256, Collection<UUID> excluded) {
+    public boolean surelyUnavailable(UUID downloader, String sha256, Collection<UUID> excluded) {
       return false;
     }
 
@@ -53,11 +53,10 @@ public interface ReadModel {
   List<FileSummary> search(String text, int limit, int offset);
 
   /**
-   * True only when the model is current, knows the live peer whose token hashes to
-   * {@code tokenHash}, and no live peer other than it and {@code excluded} holds the file. False
-   * means "ask PostgreSQL", which also decides who the token belongs to.
+   * True only when the model is current and no live peer other than {@code downloader} (a peer
+   * {@link #downloader} returned) and {@code excluded} holds the file. False means "ask PostgreSQL".
    */
-  boolean surelyUnavailable(Buffer tokenHash, String sha256, Collection<UUID> excluded);
+  boolean surelyUnavailable(UUID downloader, String sha256, Collection<UUID> excluded);
 
   /**
    * The live peer whose token hashes to {@code tokenHash}, when the model is current and knows it;

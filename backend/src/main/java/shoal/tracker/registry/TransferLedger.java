@@ -60,10 +60,10 @@ public final class TransferLedger {
       return Future.failedFuture(PeerTokens.missing());
     }
     Buffer tokenHash = PeerTokens.hash(token);
-    if (memory.surelyUnavailable(tokenHash, sha256, excluded)) {
+    PeerRegistry.PeerIdentity known = memory.downloader(tokenHash);
+    if (known != null && memory.surelyUnavailable(known.peerId(), sha256, excluded)) {
       return Future.failedFuture(FileCatalog.notAvailable());
     }
-    PeerRegistry.PeerIdentity known = memory.downloader(tokenHash);
     Future<PeerRegistry.PeerIdentity> downloader = known != null ? Future.succeededFuture(known) : checkFirst(tokenHash, sha256, excluded);
     return downloader
         .compose(identity -> balancer.start(sha256, identity, excluded))
