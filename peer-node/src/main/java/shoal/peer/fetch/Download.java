@@ -185,6 +185,11 @@ final class Download {
   void listFailed(Lease lease, Throwable failure) {
     FailureReason reason = SourceFailure.reasonFor(failure, null);
     LOG.warn("{} gave no piece list of {} ({}): {}", lease.sourceName(), name, reason.code(), failure.getMessage());
+    sourceFailed(lease, reason);
+  }
+
+  /** {@code lease}'s holder failed as a source for {@code reason}: reported to the tracker, and not asked again. */
+  void sourceFailed(Lease lease, FailureReason reason) {
     reportFailed(lease, reason);
     choice.failed(lease.sourcePeerId(), lease.sourceName(), reason);
   }

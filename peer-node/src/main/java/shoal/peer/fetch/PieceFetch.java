@@ -205,8 +205,7 @@ final class PieceFetch implements Fetch {
     sessions.remove(session.peerId());
     served.remove(session);
     picker.releasedAll(session.peerId());
-    download.reportFailed(session.lease, reason);
-    download.choice().failed(session.peerId(), session.tally.name, reason);
+    download.sourceFailed(session.lease, reason);
     wakeIdle();
     moreSources();
   }

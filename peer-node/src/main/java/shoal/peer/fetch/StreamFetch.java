@@ -229,8 +229,7 @@ final class StreamFetch implements Fetch {
     }
     FailureReason reason = SourceFailure.reasonFor(failure, stopping);
     LOG.warn("downloading {} from {} failed ({}): {}", download.name(), source.name, reason.code(), failure.getMessage());
-    download.reportFailed(current, reason);
-    download.choice().failed(source.peerId, source.name, reason);
+    download.sourceFailed(current, reason);
     Future<Void> cleanup = reason == FailureReason.OVERSIZED ? discardPartial() : Future.succeededFuture();
     cleanup.onComplete(done -> askForAnotherSource());
   }
