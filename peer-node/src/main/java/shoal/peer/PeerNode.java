@@ -23,6 +23,7 @@ import shoal.peer.serve.FilesVerticle;
 import shoal.peer.serve.UploadSlots;
 import shoal.peer.share.HashCache;
 import shoal.peer.share.PieceHashes;
+import shoal.peer.share.PartialShares;
 import shoal.peer.share.ShareIndex;
 import shoal.peer.share.ShareScanner;
 import shoal.peer.tracker.TrackerClient;
@@ -46,6 +47,8 @@ public final class PeerNode implements AutoCloseable {
   /** False for a download-only node ({@link #startDownloadOnly}). */
   private final boolean sharing;
   private final ShareIndex index = new ShareIndex();
+  /** What running downloads serve of their files before they are whole: a crowd passes pieces on. */
+  private final PartialShares partials = new PartialShares();
   private final Promise<Void> stopped = Promise.promise();
   private final AtomicBoolean closing = new AtomicBoolean();
   private ShareScanner scanner;
@@ -111,7 +114,7 @@ public final class PeerNode implements AutoCloseable {
         .put("event", PeerEvents.FILES_CHANGED).put("files", index.size())
         .put("added", change.added().size()).put("removed", change.removed().size()))));
 
-    downloads = new Downloads(vertx, context, session, tracker, fetching, this::adoptDownloaded);
+    downloads = new Downloads(vertx, context, session, tracker, fetching, this::adoptDownloaded, partials);
     downloads.resumeUnfinished().await(STEP_SECONDS, TimeUnit.SECONDS);
     controlToken = config.controlToken() != null ? config.controlToken() : randomToken();
     ControlService service = new ControlService(config.name(), session, tracker, index, uploads, downloads,
@@ -128,11 +131,12 @@ public final class PeerNode implements AutoCloseable {
     listenForFiles(new UploadSlots(config.maxUploads()));
     joinTracker();
     // Nothing is served from here, so a verified file just stays where it was saved.
-    downloads = new Downloads(vertx, context, session, tracker, fetching, (file, sha256, pieces) -> Future.succeededFuture());
+    downloads = new Downloads(vertx, context, session, tracker, fetching, (file, sha256, pieces) -> Future.succeededFuture(),
+        partials);
   }
 
   private void listenForFiles(UploadSlots uploads) throws Exception {
-    FilesVerticle files = new FilesVerticle(index, uploads, config.host(), config.port(), config.uploadLimit(),
+    FilesVerticle files = new FilesVerticle(index, partials, uploads, config.host(), config.port(), config.uploadLimit(),
         config.idleTimeout(), config.maxConnections());
     vertx.deployVerticle(files).await(STEP_SECONDS, TimeUnit.SECONDS);
     filesPort = files.actualPort();

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -83,6 +84,7 @@ class CorruptHolderTest {
     // the honest one could take it over at the end (endgame), which would leave it unjudged.
     PeerNode good = network.peer("good", honestShare, config -> config.withUploadLimit(16L << 20));
     byte[][] list = new byte[1][];
+    AtomicBoolean askedOnce = new AtomicBoolean();
     try (FakeHolder rotten = new FakeHolder((request, out) -> {
       if (request.target().endsWith("/pieces")) {
         // The true list, fetched from the honest holder: only the bytes below are wrong.
@@ -91,9 +93,10 @@ class CorruptHolderTest {
         out.write(body);
         return;
       }
-      // Every piece right but the first, whose first 4 KiB are zeros.
+      // Every piece right but the first it is asked for (wherever the download starts), whose first 4 KiB are zeros.
+      boolean first = askedOnce.compareAndSet(false, true);
       FakeHolder.answerRange(request, out, content, (body, from, to) -> {
-        long wrongUntil = Math.min(4096, to);
+        long wrongUntil = first ? Math.min(from + 4096, to) : from;
         if (from < wrongUntil) {
           body.write(new byte[(int) (wrongUntil - from)]);
         }
@@ -120,14 +123,17 @@ class CorruptHolderTest {
   }
 
   /**
-   * Zeroes 4 KiB of the first piece, keeping size and modification time: bit rot the holder cannot
-   * notice. The first piece, because the holder is the download's first source and takes it first.
+   * Zeroes 4 KiB of every piece, keeping size and modification time: bit rot the holder cannot
+   * notice. Every piece, so that the first it is asked for is rotten, wherever the download starts.
    */
   private static void rotInPlace(Path file) throws Exception {
     FileTime modified = Files.getLastModifiedTime(file);
+    PieceLayout layout = PieceLayout.of(Files.size(file));
     try (RandomAccessFile raw = new RandomAccessFile(file.toFile(), "rw")) {
-      raw.seek(4096);
-      raw.write(new byte[4096]);
+      for (int piece = 0; piece < layout.count(); piece++) {
+        raw.seek(layout.start(piece) + 4096);
+        raw.write(new byte[4096]);
+      }
     }
     Files.setLastModifiedTime(file, modified);
   }

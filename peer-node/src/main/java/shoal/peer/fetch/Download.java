@@ -148,11 +148,15 @@ final class Download {
     state = State.VERIFYING;
   }
 
-  /** Another lease from the tracker, excluding the holders that failed or lied and {@code busy}, those in use. */
-  Future<Lease> anotherLease(Set<String> busy) {
+  /**
+   * Another lease from the tracker, excluding the holders that failed or lied and {@code busy},
+   * those in use; {@code pieces} when the fetch takes verified pieces, so that a holder with only
+   * some of them may be given.
+   */
+  Future<Lease> anotherLease(Set<String> busy, boolean pieces) {
     Set<String> excluded = new HashSet<>(choice.excluded());
     excluded.addAll(busy);
-    return owner.call(peer -> owner.tracker.startTransfer(peer, sha256, excluded));
+    return owner.call(peer -> owner.tracker.startTransfer(peer, sha256, excluded, pieces));
   }
 
   /**

@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import shoal.peer.NodeContext;
+import shoal.peer.share.PartialShares;
 import shoal.peer.tracker.TrackerClient;
 import shoal.peer.tracker.TrackerSession;
 
@@ -40,6 +41,7 @@ public final class Downloads {
   final HttpClient http;
   final FetchSettings settings;
   final VerifiedFiles verified;
+  final PartialShares partials;
   final UnfinishedDownloads unfinished;
   private final NodeContext node;
   private final Map<String, Download> downloads = new LinkedHashMap<>();
@@ -51,15 +53,16 @@ public final class Downloads {
   /**
    * @param verified given each file once it sits verified in the target folder, before the
    *     tracker is told: the node makes it servable there
+   * @param partials where running downloads offer their verified pieces to the files port
    */
   public Downloads(Vertx vertx, NodeContext node, TrackerSession session, TrackerClient tracker, FetchSettings settings,
-      VerifiedFiles verified) {
-    this(vertx, node, session, tracker, settings, verified, FinishedDownloads.KEEP);
+      VerifiedFiles verified, PartialShares partials) {
+    this(vertx, node, session, tracker, settings, verified, partials, FinishedDownloads.KEEP);
   }
 
   /** @param keepFinished how many finished downloads stay listed, the newest ones */
   Downloads(Vertx vertx, NodeContext node, TrackerSession session, TrackerClient tracker, FetchSettings settings,
-      VerifiedFiles verified, int keepFinished) {
+      VerifiedFiles verified, PartialShares partials, int keepFinished) {
     this.finished = new FinishedDownloads(keepFinished);
     this.vertx = vertx;
     this.node = node;
@@ -67,6 +70,7 @@ public final class Downloads {
     this.tracker = tracker;
     this.settings = settings;
     this.verified = verified;
+    this.partials = partials;
     this.unfinished = new UnfinishedDownloads(settings.partialDir());
     // Body chunks as large as a socket read (Netty reads up to 64 KiB at a time) rather than the
     // default 8 KiB slices: each chunk costs a copy into a buffer of its own and a trip through the
@@ -96,7 +100,8 @@ public final class Downloads {
       if (pending != null) {
         return pending;
       }
-      Future<DownloadStatus> begun = call(peer -> tracker.startTransfer(peer, sha256, List.of())).map(lease -> {
+      // In pieces, so a file that only downloaders still fetching it hold between them can be started.
+      Future<DownloadStatus> begun = call(peer -> tracker.startTransfer(peer, sha256, List.of(), true)).map(lease -> {
         Download download = new Download(this, lease);
         downloads.put(download.id(), download);
         download.finished().onSuccess(done -> finished.finished(done.id()).forEach(downloads::remove));

@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.Optional;
 import java.util.Set;
-import shoal.peer.share.PieceHashes;
 import shoal.peer.share.PieceLayout;
 import shoal.peer.tracker.TrackerClient.Lease;
 
@@ -20,7 +19,7 @@ import shoal.peer.tracker.TrackerClient.Lease;
 final class FirstSource {
 
   /** The holder to start from, and the pieces it lists; empty when it lists none. */
-  record Found(Lease lease, Optional<PieceHashes> list) {}
+  record Found(Lease lease, Optional<SourcePieces> list) {}
 
   private final Download download;
   private final Promise<Found> result = Promise.promise();
@@ -71,7 +70,7 @@ final class FirstSource {
       result.tryFail(new Fetch.Stopped());
       return;
     }
-    download.anotherLease(Set.of())
+    download.anotherLease(Set.of(), true)
         .onSuccess(this::ask)
         .onFailure(e -> {
           if (!download.secondChance(e, this::askForAnother)) {

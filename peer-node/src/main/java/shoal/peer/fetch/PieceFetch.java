@@ -13,9 +13,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import shoal.common.transfer.FailureReason;
+import shoal.peer.share.PartialShare;
 import shoal.peer.share.PieceHashes;
 import shoal.peer.share.PieceLayout;
 import shoal.peer.tracker.TrackerClient.Lease;
@@ -24,7 +26,11 @@ import shoal.peer.tracker.TrackerClient.Lease;
  * A download in verified pieces from up to {@code --sources} holders at once. Each holder comes
  * from the tracker's least-loaded choice, one lease at a time, so its load accounting stays exact;
  * each fetches one piece after another ({@link SourceSession}) as {@link PiecePicker} hands them
- * out, so faster holders take more, and the last pieces go to two at once. Every piece is checked
+ * out, rarest first, so faster holders take more, and the last pieces go to two at once. A holder
+ * may be another downloader of the file that has some pieces only: it is asked for those, and its
+ * list again whenever it has nothing left to give. In turn, every piece verified here is offered
+ * to the others at once ({@link PartialAnnouncer}), so a crowd starting together passes pieces on
+ * instead of all waiting on the first holder's uplink. Every piece is checked
  * on arrival against the piece list of the first holder; a holder is used only when its own list
  * is the same, so a wrong piece is always its sender's fault: it is cut off, reported, and the
  * piece fetched again from another. The whole file's SHA-256 ({@link FileDigest}) is checked at
@@ -34,12 +40,18 @@ import shoal.peer.tracker.TrackerClient.Lease;
 final class PieceFetch implements Fetch {
 
   private static final Logger LOG = LoggerFactory.getLogger(PieceFetch.class);
-  /** How often more holders are asked for while fewer than {@code --sources} are in use. */
-  private static final long MORE_SOURCES_MILLIS = 3_000;
+  /**
+   * How often more holders are asked for while fewer than {@code --sources} are in use: in a crowd,
+   * downloaders become holders of their first pieces within a second or two.
+   */
+  private static final long MORE_SOURCES_MILLIS = 1_000;
+  /** How often a holder with only some pieces, and none left for this download, is asked which it has now. */
+  private static final long PARTIAL_LIST_NANOS = 500_000_000L;
 
   private final Download download;
   private final Downloads owner;
   private final Promise<Fetched> result = Promise.promise();
+  private final PartialAnnouncer announcer;
   private final Map<String, SourceSession> sessions = new LinkedHashMap<>();
   /** Holders whose lists differ from the one in use (or who list none): not used while it stands, not blamed either. */
   private final Set<String> aside = new HashSet<>();
@@ -56,9 +68,10 @@ final class PieceFetch implements Fetch {
   private boolean stopped;
   private boolean checking;
 
-  PieceFetch(Download download, Lease first, PieceHashes firstList) {
+  PieceFetch(Download download, Lease first, SourcePieces firstList) {
     this.download = download;
     this.owner = download.owner;
+    this.announcer = new PartialAnnouncer(download, owner.partials);
     adopt(first, firstList);
   }
 
@@ -67,23 +80,24 @@ final class PieceFetch implements Fetch {
     return result.future();
   }
 
-  /** Takes {@code pieces}, the list {@code lease}'s holder gave, as the one every piece is checked against. */
-  private void adopt(Lease lease, PieceHashes pieces) {
-    list = pieces;
+  /** Takes the list {@code lease}'s holder gave as the one every piece is checked against. */
+  private void adopt(Lease lease, SourcePieces pieces) {
+    list = pieces.hashes();
     vouching.add(lease.sourcePeerId());
     asking = true;
-    PieceFile.open(owner.vertx, owner.settings.partialDir(), download.sha256(), pieces)
+    PieceFile.open(owner.vertx, owner.settings.partialDir(), download.sha256(), list)
         .onSuccess(opened -> {
           asking = false;
           file = opened;
-          picker = new PiecePicker(pieces.layout(), opened.verifiedAtOpen());
+          picker = new PiecePicker(list.layout(), opened.verifiedAtOpen(), ThreadLocalRandom.current().nextInt(list.count()));
           digest = new FileDigest(opened, opened.verifiedAtOpen());
           if (stopped) {
             download.reportFailed(lease, FailureReason.CANCELLED);
             result.tryFail(new Stopped());
             return;
           }
-          start(lease);
+          offerVerified();
+          start(lease, pieces);
           moreSources();
           checkWhole();
         })
@@ -94,9 +108,10 @@ final class PieceFetch implements Fetch {
         });
   }
 
-  private void start(Lease lease) {
-    SourceSession session = new SourceSession(this, lease, download.used(lease));
+  private void start(Lease lease, SourcePieces pieces) {
+    SourceSession session = new SourceSession(this, lease, download.used(lease), !pieces.isWhole());
     sessions.put(session.peerId(), session);
+    picker.sourceHolds(session.peerId(), pieces.held());
     session.next();
   }
 
@@ -117,14 +132,14 @@ final class PieceFetch implements Fetch {
     asking = true;
     Set<String> busy = new HashSet<>(sessions.keySet());
     busy.addAll(aside);
-    download.anotherLease(busy)
+    download.anotherLease(busy, true)
         .onSuccess(lease -> SourceRequest.pieces(owner.vertx, owner.http, lease.sourceAddress(), download.sha256(), lease.size())
             .onComplete(answer -> listed(lease, answer)))
         .onFailure(this::noMoreSources);
   }
 
   /** {@code lease}'s holder answered for its piece list, or could not: it is used, set aside, or has failed. */
-  private void listed(Lease lease, AsyncResult<Optional<PieceHashes>> answer) {
+  private void listed(Lease lease, AsyncResult<Optional<SourcePieces>> answer) {
     asking = false;
     if (stopped || checking) {
       download.reportFailed(lease, FailureReason.CANCELLED);
@@ -135,13 +150,12 @@ final class PieceFetch implements Fetch {
       moreSources();
       return;
     }
-    Optional<PieceHashes> pieces = answer.result();
+    Optional<SourcePieces> pieces = answer.result();
     if (list == null && pieces.isPresent()) {
       adopt(lease, pieces.get());
-    } else if (list != null && pieces.isPresent() && pieces.get().layout().equals(list.layout())
-        && pieces.get().hex().equals(list.hex())) {
+    } else if (list != null && pieces.isPresent() && pieces.get().sameHashes(list)) {
       vouching.add(lease.sourcePeerId());
-      start(lease);
+      start(lease, pieces.get());
       moreSources();
     } else {
       LOG.info("{} lists the pieces of {} otherwise, or not at all: not used while the first list stands",
@@ -194,17 +208,72 @@ final class PieceFetch implements Fetch {
       }
     }
     digest.verified(piece);
+    offerVerified();
     checkWhole();
   }
 
-  /** {@code session}'s source failed for {@code reason}: reported, cut off, and its piece goes to the others. */
-  void sessionFailed(SourceSession session, int piece, FailureReason reason, Throwable failure) {
-    LOG.warn("fetching piece {} of {} from {} failed ({}): {}", piece, download.name(), session.tally.name, reason.code(),
+  /** Offers the pieces verified so far to other downloaders of the file. */
+  private void offerVerified() {
+    announcer.offer(new PartialShare(download.sha256(), download.name(), file.path(), list, picker.verifiedPieces()));
+  }
+
+  /**
+   * Asks a holder that has only some pieces, and none left for this download, which it has now.
+   * One that no longer offers the file, or lists it otherwise, is let go without blame; one that
+   * cannot answer has failed as a source.
+   */
+  private void askAgain(SourceSession session) {
+    session.listAsked(System.nanoTime());
+    SourceRequest.pieces(owner.vertx, owner.http, session.lease.sourceAddress(), download.sha256(), session.lease.size())
+        .onComplete(answer -> {
+          session.listAnswered();
+          if (stopped || checking || sessions.get(session.peerId()) != session) {
+            return;
+          }
+          if (answer.failed()) {
+            sessionFailed(session, "its piece list", SourceFailure.reasonFor(answer.cause(), null), answer.cause());
+          } else if (answer.result().isEmpty() || !answer.result().get().sameHashes(list)) {
+            letGo(session);
+          } else {
+            SourcePieces pieces = answer.result().get();
+            picker.sourceHolds(session.peerId(), pieces.held());
+            session.holdsAll(pieces.isWhole());
+            session.next();
+          }
+        });
+  }
+
+  /**
+   * {@code session}'s holder stopped offering the file (its own download ended or changed): not its
+   * fault. What it gave counts at the end; it is not asked again for this download.
+   */
+  private void letGo(SourceSession session) {
+    LOG.info("{} no longer offers pieces of {}", session.tally.name, download.name());
+    session.stop();
+    sessions.remove(session.peerId());
+    picker.sourceGone(session.peerId());
+    aside.add(session.peerId());
+    if (!served.contains(session)) {
+      download.reportFailed(session.lease, FailureReason.CANCELLED);
+    }
+    wakeIdle();
+    moreSources();
+  }
+
+  /** {@code session} gives {@code piece} back unfetched (its holder was busy): another source may take it. */
+  void pieceReturned(int piece, SourceSession session) {
+    picker.returned(piece, session.peerId());
+    wakeIdle();
+  }
+
+  /** {@code session}'s source failed for {@code reason} while sending {@code what}: reported, cut off, and its pieces go to the others. */
+  void sessionFailed(SourceSession session, String what, FailureReason reason, Throwable failure) {
+    LOG.warn("fetching {} of {} from {} failed ({}): {}", what, download.name(), session.tally.name, reason.code(),
         failure == null ? "" : failure.getMessage());
     session.stop();
     sessions.remove(session.peerId());
     served.remove(session);
-    picker.releasedAll(session.peerId());
+    picker.sourceGone(session.peerId());
     download.sourceFailed(session.lease, reason);
     wakeIdle();
     moreSources();
@@ -267,6 +336,7 @@ final class PieceFetch implements Fetch {
     served.clear();
     vouching.clear();
     aside.clear();
+    announcer.withdraw();
     list = null;
     picker = null;
     digest.stop();
@@ -302,6 +372,11 @@ final class PieceFetch implements Fetch {
   @Override
   public void tick(boolean reportProgress) {
     List.copyOf(sessions.values()).forEach(session -> session.tick(reportProgress));
+    if (!checking && !stopped) {
+      long now = System.nanoTime();
+      List.copyOf(sessions.values()).stream().filter(session -> session.wantsList(now, PARTIAL_LIST_NANOS))
+          .forEach(this::askAgain);
+    }
   }
 
   @Override
@@ -317,6 +392,7 @@ final class PieceFetch implements Fetch {
 
   @Override
   public Future<Void> release(boolean keep) {
+    announcer.withdraw();
     if (digest != null) {
       digest.stop();
     }

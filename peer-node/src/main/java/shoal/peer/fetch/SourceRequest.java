@@ -17,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import shoal.common.net.PeerAddress;
+import shoal.common.transfer.PieceBitfield;
 import shoal.common.transfer.FailureReason;
 import shoal.peer.share.PieceHashes;
 
@@ -83,7 +84,7 @@ final class SourceRequest {
    * {@link #PIECE_LIST_MILLIS} ({@link FailureReason#STALLED}), or answering anything else
    * ({@link FailureReason#REFUSED}); {@link SourceFailure#reasonFor} tells the reason.
    */
-  static Future<Optional<PieceHashes>> pieces(Vertx vertx, HttpClient http, String sourceAddress, String sha256,
+  static Future<Optional<SourcePieces>> pieces(Vertx vertx, HttpClient http, String sourceAddress, String sha256,
       long size) {
     return to(vertx, sourceAddress, sha256, 0)
         .compose(options -> http.request(options.setURI(options.getURI() + "/pieces").setIdleTimeout(PIECE_LIST_MILLIS)))
@@ -91,8 +92,8 @@ final class SourceRequest {
           long deadline = vertx.setTimer(PIECE_LIST_MILLIS, late -> request.reset(0, new TimeoutException()));
           return request.send().compose(response -> switch (response.statusCode()) {
                 case 200 -> boundedBody(request, response).compose(body -> parsed(body, sha256, size)).map(Optional::of);
-                case 404, 503 -> Future.succeededFuture(Optional.<PieceHashes>empty());
-                default -> Future.<Optional<PieceHashes>>failedFuture(
+                case 404, 503 -> Future.succeededFuture(Optional.<SourcePieces>empty());
+                default -> Future.<Optional<SourcePieces>>failedFuture(
                     new SourceFailure(FailureReason.REFUSED, "it answered HTTP " + response.statusCode() + " for its piece list"));
               })
               .onComplete(done -> vertx.cancelTimer(deadline));
@@ -101,13 +102,18 @@ final class SourceRequest {
             ? new SourceFailure(FailureReason.STALLED, "it sent no piece list within " + PIECE_LIST_MILLIS + " ms") : e));
   }
 
-  /** The list in {@code body}, when it is one of the pieces of {@code sha256} of {@code size} bytes. */
-  private static Future<PieceHashes> parsed(Buffer body, String sha256, long size) {
+  /**
+   * The list in {@code body}, when it is one of the pieces of {@code sha256} of {@code size} bytes;
+   * with the pieces it holds when it names them ({@code have}: it is still downloading the file).
+   */
+  private static Future<SourcePieces> parsed(Buffer body, String sha256, long size) {
     try {
       JsonObject list = new JsonObject(body);
       if (sha256.equals(list.getString("sha256")) && Long.valueOf(size).equals(list.getLong("size"))) {
-        return Future.succeededFuture(
-            PieceHashes.fromHex(size, list.getJsonArray("pieces").stream().map(String.class::cast).toList()));
+        PieceHashes hashes = PieceHashes.fromHex(size, list.getJsonArray("pieces").stream().map(String.class::cast).toList());
+        String have = list.getString("have");
+        return Future.succeededFuture(new SourcePieces(hashes,
+            have == null ? null : PieceBitfield.decode(have, hashes.count())));
       }
     } catch (RuntimeException notAList) {
       // Not JSON, or not a list's shape: refused below like a list of another file.

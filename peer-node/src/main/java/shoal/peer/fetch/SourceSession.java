@@ -26,6 +26,13 @@ final class SourceSession {
 
   /** Pieces asked of one holder at once. */
   static final int DEPTH = 2;
+  /**
+   * How long a holder that answered "busy" (all its upload slots taken, as a seed in a crowd is)
+   * is left alone before it is asked again; its Retry-After says as much.
+   */
+  private static final long BUSY_PAUSE_MILLIS = 2_000;
+  /** "Busy" answers in a row, each after a pause, after which a holder is given up: about half a minute. */
+  private static final int MOST_BUSY_ANSWERS = 15;
 
   final Lease lease;
   final SourceTally tally;
@@ -36,6 +43,12 @@ final class SourceSession {
   /** Set when this side broke the requests off for the source's pace, so the failure is told as such. */
   private SourceWatch.Verdict stopping;
   private boolean ended;
+  /** Whether the holder has only some pieces (it is downloading the file too), as its list last said. */
+  private boolean partial;
+  private boolean listAsked;
+  private long listAskedAt;
+  private boolean pausing;
+  private int busyAnswers;
 
   /** One piece asked of the holder. */
   private static final class PieceRequest {
@@ -58,10 +71,13 @@ final class SourceSession {
     }
   }
 
-  SourceSession(PieceFetch fetch, Lease lease, SourceTally tally) {
+  /** @param partial whether the holder has only some pieces */
+  SourceSession(PieceFetch fetch, Lease lease, SourceTally tally, boolean partial) {
     this.fetch = fetch;
     this.lease = lease;
     this.tally = tally;
+    this.partial = partial;
+    this.listAskedAt = System.nanoTime();
   }
 
   String peerId() {
@@ -73,9 +89,31 @@ final class SourceSession {
     return !ended && inFlight.isEmpty();
   }
 
+  /**
+   * Whether the holder should be asked which pieces it has now: it has only some, none of them
+   * is left for this download, and it was last asked at least {@code intervalNanos} ago.
+   */
+  boolean wantsList(long now, long intervalNanos) {
+    return partial && idle() && !listAsked && now - listAskedAt >= intervalNanos;
+  }
+
+  void listAsked(long now) {
+    listAsked = true;
+    listAskedAt = now;
+  }
+
+  void listAnswered() {
+    listAsked = false;
+  }
+
+  /** The holder's list now names every piece (its own download got them all). */
+  void holdsAll(boolean all) {
+    partial = !all;
+  }
+
   /** Takes more pieces while it has fewer than {@value #DEPTH} and there are any for it; otherwise waits to be woken. */
   void next() {
-    while (!ended && inFlight.size() < DEPTH) {
+    while (!ended && !pausing && inFlight.size() < DEPTH) {
       OptionalInt claimed = fetch.claim(this);
       if (claimed.isEmpty()) {
         return;
@@ -137,6 +175,7 @@ final class SourceSession {
   private void judge(PieceRequest asked, PieceWriter.Outcome outcome, Throwable diskFailure, Throwable receiveFailure,
       SourceWatch.Verdict pace) {
     if (outcome == PieceWriter.Outcome.VERIFIED) {
+      busyAnswers = 0;
       tally.pieceVerified();
       fetch.pieceVerified(asked.piece, this);
       return;
@@ -149,18 +188,35 @@ final class SourceSession {
       next();
       return;
     }
-    if (diskFailure instanceof PartialFile.DiskFailure disk) {
+    if (receiveFailure instanceof SourceFailure refused && refused.reason() == FailureReason.BUSY
+        && ++busyAnswers < MOST_BUSY_ANSWERS) {
+      // Every slot of the holder is taken for now: the piece goes back to the others, and this
+      // session asks again after a pause instead of giving up a holder that is merely in demand.
+      pause();
+      fetch.pieceReturned(asked.piece, this);
+    } else if (diskFailure instanceof PartialFile.DiskFailure disk) {
       fetch.diskFailed(disk);
     } else if (outcome == PieceWriter.Outcome.WRONG) {
-      fetch.sessionFailed(this, asked.piece, FailureReason.CORRUPT,
+      fetch.sessionFailed(this, "piece " + asked.piece, FailureReason.CORRUPT,
           new SourceFailure(FailureReason.CORRUPT, "piece " + asked.piece + " did not match its SHA-256"));
     } else if (asked.losing) {
       next();
     } else {
       Throwable cause = receiveFailure != null ? receiveFailure : new SourceFailure(FailureReason.CONNECTION_LOST,
           "the connection ended before piece " + asked.piece + " was whole");
-      fetch.sessionFailed(this, asked.piece, SourceFailure.reasonFor(cause, pace), cause);
+      fetch.sessionFailed(this, "piece " + asked.piece, SourceFailure.reasonFor(cause, pace), cause);
     }
+  }
+
+  private void pause() {
+    if (pausing) {
+      return;
+    }
+    pausing = true;
+    fetch.vertx().setTimer(BUSY_PAUSE_MILLIS, fired -> {
+      pausing = false;
+      next();
+    });
   }
 
   /** Another source verified {@code lost} first: if this one is still fetching it, it stops and moves on. */

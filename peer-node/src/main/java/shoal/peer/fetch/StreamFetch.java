@@ -235,7 +235,7 @@ final class StreamFetch implements Fetch {
   }
 
   private void askForAnotherSource() {
-    download.anotherLease(Set.of())
+    download.anotherLease(Set.of(), false)
         .onSuccess(this::attempt)
         .onFailure(e -> {
           if (!download.secondChance(e, this::askForAnotherSource)) {

@@ -20,6 +20,8 @@ import shoal.common.http.ApiError;
 import shoal.common.http.ConnectionCap;
 import shoal.common.http.ConnectionGuard;
 import shoal.common.http.ErrorResponder;
+import shoal.peer.share.PartialShare;
+import shoal.peer.share.PartialShares;
 import shoal.peer.share.PieceHashes;
 import shoal.peer.share.Sha256;
 import shoal.peer.share.ShareIndex;
@@ -28,8 +30,11 @@ import shoal.peer.share.SharedFile;
 /**
  * The files port other peers download from: {@code GET}/{@code HEAD /files/{sha256}} with ranges,
  * {@code /files/{sha256}/pieces} (the piece size and each piece's SHA-256, so a downloader can take
- * pieces from several holders and check each one) and {@code /health}. A file is found by its hash in the share index only, so no part of a
- * request ever becomes a path. Bodies go out with {@code sendFile} (zero-copy where the OS allows,
+ * pieces from several holders and check each one) and {@code /health}. A file is found by its hash
+ * in the share index, or among the downloads under way ({@link PartialShares}), so no part of a
+ * request ever becomes a path. Of a file still being downloaded only ranges within verified pieces
+ * are served (anything else is 416), and its piece list says which pieces those are ({@code have}),
+ * so downloaders in a crowd pass pieces on to each other before anyone has the whole file. Bodies go out with {@code sendFile} (zero-copy where the OS allows,
  * paced by the socket); {@code --upload-limit} is Netty's global traffic shaping over all
  * connections, and {@code --max-uploads} turns further requests away with 503.
  *
@@ -48,6 +53,7 @@ public final class FilesVerticle extends VerticleBase {
   private static final String PIECES_RETRY_AFTER_SECONDS = "1";
 
   private final ShareIndex index;
+  private final PartialShares partials;
   private final UploadSlots slots;
   private final String host;
   private final int port;
@@ -63,9 +69,10 @@ public final class FilesVerticle extends VerticleBase {
    * @param idleTimeout how long a request head or body may take, and an upload may stand still
    * @param maxConnections connections kept open at once
    */
-  public FilesVerticle(ShareIndex index, UploadSlots slots, String host, int port, long uploadLimit,
-      Duration idleTimeout, int maxConnections) {
+  public FilesVerticle(ShareIndex index, PartialShares partials, UploadSlots slots, String host, int port,
+      long uploadLimit, Duration idleTimeout, int maxConnections) {
     this.index = index;
+    this.partials = partials;
     this.slots = slots;
     this.host = host;
     this.port = port;
@@ -118,24 +125,34 @@ public final class FilesVerticle extends VerticleBase {
     return router;
   }
 
-  /** The shared file the path names by its hash; 400 for anything but a hash, 404 when not shared. */
-  private SharedFile sharedFile(RoutingContext ctx) {
+  /** A file the port serves: shared whole, or in part while it downloads ({@code partial} set). */
+  private record Served(String sha256, long size, String path, PartialShare partial) {}
+
+  /** The file the path names by its hash; 400 for anything but a hash, 404 when this peer has none of it. */
+  private Served servedFile(RoutingContext ctx) {
     String sha256 = ctx.pathParam("sha256");
     if (!Sha256.isValid(sha256)) {
       throw ApiError.invalidRequest("A file is asked for by its SHA-256: 64 lowercase hexadecimal characters.");
     }
-    return index.find(sha256)
+    Optional<SharedFile> whole = index.find(sha256);
+    if (whole.isPresent()) {
+      return new Served(sha256, whole.get().size(), whole.get().path().toString(), null);
+    }
+    return partials.find(sha256)
+        .map(partial -> new Served(sha256, partial.size(), partial.path().toString(), partial))
         .orElseThrow(() -> ApiError.notFound("not_shared", "This peer does not share a file with that SHA-256."));
   }
 
   /**
-   * {@code {"sha256","size","pieceSize","pieces":[hex…]}}. Takes no upload slot: it is at most a
-   * few tens of kilobytes for any file below 64 GiB, answered from memory.
+   * {@code {"sha256","size","pieceSize","pieces":[hex…]}}, with {@code "have"}, the bitfield of the
+   * verified pieces, for a file still being downloaded. Takes no upload slot: it is at most a few
+   * tens of kilobytes for any file below 64 GiB, answered from memory.
    */
   private void sendPieces(RoutingContext ctx) {
-    SharedFile file = sharedFile(ctx);
+    Served file = servedFile(ctx);
     HttpServerResponse response = ctx.response();
-    Optional<PieceHashes> known = index.pieces(file);
+    Optional<PieceHashes> known = file.partial() != null ? Optional.of(file.partial().pieces())
+        : index.find(file.sha256()).flatMap(index::pieces);
     if (known.isEmpty()) {
       response.putHeader("Retry-After", PIECES_RETRY_AFTER_SECONDS);
       ErrorResponder.send(response, new ApiError(503, "hashing",
@@ -143,12 +160,15 @@ public final class FilesVerticle extends VerticleBase {
       return;
     }
     PieceHashes pieces = known.get();
-    Buffer body = new JsonObject()
+    JsonObject list = new JsonObject()
         .put("sha256", file.sha256())
         .put("size", file.size())
         .put("pieceSize", pieces.layout().pieceSize())
-        .put("pieces", new JsonArray(pieces.hex()))
-        .toBuffer();
+        .put("pieces", new JsonArray(pieces.hex()));
+    if (file.partial() != null) {
+      list.put("have", file.partial().bitfield());
+    }
+    Buffer body = list.toBuffer();
     response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(body.length()));
     if (ctx.request().method() == HttpMethod.HEAD) {
@@ -159,7 +179,7 @@ public final class FilesVerticle extends VerticleBase {
   }
 
   private void sendFile(RoutingContext ctx) {
-    SharedFile file = sharedFile(ctx);
+    Served file = servedFile(ctx);
     String sha256 = file.sha256();
     HttpServerResponse response = ctx.response();
     String etag = "\"" + sha256 + "\"";
@@ -175,6 +195,12 @@ public final class FilesVerticle extends VerticleBase {
       response.putHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + file.size());
       throw new ApiError(416, "range_not_satisfiable",
           "The range asked for is malformed or outside the file's " + file.size() + " bytes.");
+    }
+    if (file.partial() != null && !range.map(r -> file.partial().holds(r.start(), r.end()))
+        .orElseGet(() -> file.partial().holds(0, file.size() - 1))) {
+      response.putHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + file.size());
+      throw new ApiError(416, "range_not_satisfiable", "This peer is still downloading that file and serves only "
+          + "ranges within the pieces it has verified, which its piece list names.");
     }
     long offset = range.map(ByteRange::start).orElse(0L);
     long length = range.map(ByteRange::length).orElse(file.size());
@@ -203,7 +229,7 @@ public final class FilesVerticle extends VerticleBase {
       }
     };
     ctx.addEndHandler(release::handle);
-    response.sendFile(file.path().toString(), offset, length).onComplete(release::handle);
+    response.sendFile(file.path(), offset, length).onComplete(release::handle);
   }
 
   private void reportHealth(RoutingContext ctx) {

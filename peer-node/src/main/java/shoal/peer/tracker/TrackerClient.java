@@ -58,13 +58,15 @@ public final class TrackerClient {
   public record Registration(String peerId, String token, double heartbeatSeconds, double ttlSeconds) {}
 
   /** A transfer the tracker started: where to fetch the file from. */
+  /** @param partial whether the source is still downloading the file and serves only the pieces it has verified */
   public record Lease(String transferId, String sha256, String name, long size, String sourcePeerId, String sourceName,
-      String sourceAddress) {
+      String sourceAddress, boolean partial) {
 
     static Lease fromJson(JsonObject json) {
       JsonObject source = json.getJsonObject("source");
       return new Lease(json.getString("transferId"), json.getString("sha256"), json.getString("name"),
-          json.getLong("size"), source.getString("peerId"), source.getString("name"), source.getString("address"));
+          json.getLong("size"), source.getString("peerId"), source.getString("name"), source.getString("address"),
+          source.getBoolean("partial", false));
     }
   }
 
@@ -95,10 +97,33 @@ public final class TrackerClient {
     return send(HttpMethod.DELETE, "/api/v1/peers/" + peer.peerId(), peer.token(), null).mapEmpty();
   }
 
-  public Future<Lease> startTransfer(Registration peer, String sha256, Collection<String> exclude) {
-    JsonObject body = new JsonObject().put("sha256", sha256).put("exclude", new JsonArray(List.copyOf(exclude)));
+  /**
+   * A transfer from the least-loaded holder other than {@code exclude}; {@code pieces} when the
+   * download fetches verified pieces, so that a peer holding only some of them (still downloading
+   * the file itself) may be the source.
+   */
+  public Future<Lease> startTransfer(Registration peer, String sha256, Collection<String> exclude, boolean pieces) {
+    JsonObject body = new JsonObject().put("sha256", sha256).put("exclude", new JsonArray(List.copyOf(exclude)))
+        .put("pieces", pieces);
     return send(HttpMethod.POST, "/api/v1/transfers", peer.token(), body)
         .map(response -> Lease.fromJson(response.bodyAsJsonObject()));
+  }
+
+  /**
+   * Tells the tracker which pieces of {@code sha256} this peer has verified while downloading it
+   * ({@code bitfield}, see {@code PieceBitfield}), so that other downloaders may be given them.
+   */
+  public Future<Void> announcePartial(Registration peer, String sha256, String name, long size, int pieceCount,
+      String bitfield) {
+    return send(HttpMethod.PUT, "/api/v1/peers/" + peer.peerId() + "/partials/" + sha256, peer.token(),
+        new JsonObject().put("name", name).put("size", size).put("pieceCount", pieceCount).put("pieces", bitfield))
+        .mapEmpty();
+  }
+
+  /** This peer no longer serves pieces of {@code sha256} as a partial holder. */
+  public Future<Void> withdrawPartial(Registration peer, String sha256) {
+    return send(HttpMethod.DELETE, "/api/v1/peers/" + peer.peerId() + "/partials/" + sha256, peer.token(), null)
+        .mapEmpty();
   }
 
   public Future<Void> reportProgress(Registration peer, String transferId, long bytes) {
