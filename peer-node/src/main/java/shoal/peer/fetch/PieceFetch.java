@@ -212,8 +212,11 @@ final class PieceFetch implements Fetch {
     checkWhole();
   }
 
-  /** Offers the pieces verified so far to other downloaders of the file. */
+  /** Offers the pieces verified so far to other downloaders of the file, unless the fetch has stopped. */
   private void offerVerified() {
+    if (stopped) {
+      return;
+    }
     announcer.offer(new PartialShare(download.sha256(), download.name(), file.path(), list, picker.verifiedPieces()));
   }
 
@@ -392,6 +395,8 @@ final class PieceFetch implements Fetch {
 
   @Override
   public Future<Void> release(boolean keep) {
+    // Nothing of the file is offered once its download has ended, whatever a late piece does.
+    stopped = true;
     announcer.withdraw();
     if (digest != null) {
       digest.stop();
