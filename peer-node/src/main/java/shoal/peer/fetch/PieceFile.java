@@ -196,9 +196,18 @@ final class PieceFile {
     if (spare != null) {
       long start = layout().start(piece);
       long length = layout().length(piece);
+      // Read and written through the staging buffer, not with transferFrom: pieces arrive in any
+      // order, and transferFrom writes nothing at a position past the end of the file.
       long copied = 0;
       while (copied < length) {
-        copied += channel.transferFrom(spare.position(copied), start + copied, length - copied);
+        staging.clear().limit((int) Math.min(staging.capacity(), length - copied));
+        if (spare.read(staging, copied) <= 0) {
+          throw new IOException("the spare of piece " + piece + " ended after " + copied + " of " + length + " bytes");
+        }
+        staging.flip();
+        long position = start + copied;
+        copied += staging.remaining();
+        write(staging, position);
       }
     }
     sealed.set(piece);

@@ -1,6 +1,7 @@
 package shoal.peer.serve;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
@@ -54,7 +55,11 @@ final class UploadWatchdog {
         // Closed from the head of the pipeline: a close through Vert.x's handler (which
         // HttpConnection.close() and Channel.close() both take) first flushes what is queued,
         // and waits behind the very write that is stuck.
-        channel.pipeline().firstContext().close();
+        ChannelHandlerContext head = channel.pipeline().firstContext();
+        if (head != null) {
+          head.close();
+        }
+        // Otherwise the connection has closed already, emptying its pipeline.
       }
     });
     timers.add(timer);
