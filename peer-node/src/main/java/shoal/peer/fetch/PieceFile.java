@@ -13,6 +13,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.LongConsumer;
 import shoal.peer.share.PieceHashes;
@@ -30,7 +34,10 @@ import shoal.peer.share.Sha256;
  * the pieces of several sources are written through the same file, and a piece that matched is
  * sealed there, in the same thread, so that no later write (an endgame loser's, say) can touch it.
  * The bytes of a second source on a piece already being fetched go to a spare file of their own
- * ({@code <sha256>.spare-<piece>}) and are copied into place only if they win.
+ * ({@code <sha256>.spare-<piece>-<n>}, one per writer) and are copied into place only if they
+ * win. Only one writer at a time writes a piece in place: the last to take the place, so a source
+ * that was given up cannot, with bytes still queued for the disk, spoil the piece its successor
+ * fetches and verifies.
  */
 final class PieceFile {
 
@@ -49,8 +56,12 @@ final class PieceFile {
   private final BitSet verifiedAtOpen;
   /** Set on the disk thread once the files are closed: late writes of a stopped source find it. */
   private boolean closed;
-  /** Touched on the disk thread only: the pieces whose spare file exists. */
-  private final BitSet spares = new BitSet();
+  /** Touched on the disk thread only: the spare files that exist. */
+  private final Set<Path> spares = new HashSet<>();
+  /** Touched on the disk thread only: the spare files made so far, for names of their own. */
+  private long sparesMade;
+  /** Touched on the disk thread only: who writes each piece in place now. */
+  private final Map<Integer, Object> placeHolders = new HashMap<>();
   /** Reused by every write task: the disk thread runs one at a time. */
   final ByteBuffer staging = ByteBuffer.allocateDirect(256 << 10);
 
@@ -165,14 +176,34 @@ final class PieceFile {
     return channel;
   }
 
-  /** A writer for one source's bytes of {@code piece}; {@code spare} when another source is fetching it too. */
+  /**
+   * A writer for one source's bytes of {@code piece}; {@code spare} when another source is fetching
+   * it too. A writer in place takes the place from any earlier one, in the order they are made.
+   */
   PieceWriter writer(int piece, boolean spare, LongConsumer onBytes) {
-    return new PieceWriter(this, piece, spare, onBytes);
+    PieceWriter writer = new PieceWriter(this, piece, spare, onBytes);
+    if (!spare) {
+      onDisk(() -> {
+        takePlace(piece, writer);
+        return null;
+      });
+    }
+    return writer;
   }
 
   /** Runs {@code task} on this download's disk thread, after every task handed over before it. */
   <T> Future<T> onDisk(Callable<T> task) {
     return disk.executeBlocking(task, true);
+  }
+
+  /** On the disk thread: {@code writer} writes {@code piece} in place from now on, and no earlier writer does. */
+  private void takePlace(int piece, Object writer) {
+    placeHolders.put(piece, writer);
+  }
+
+  /** On the disk thread: whether {@code writer} is the one writing {@code piece} in place. */
+  boolean holdsPlace(int piece, Object writer) {
+    return placeHolders.get(piece) == writer;
   }
 
   /** On the disk thread: whether {@code piece} is sealed. */
@@ -211,32 +242,29 @@ final class PieceFile {
       }
     }
     sealed.set(piece);
+    placeHolders.remove(piece);
     ByteBuffer entry = ByteBuffer.allocate(Integer.BYTES).putInt(0, piece);
     while (entry.hasRemaining()) {
       have.write(entry);
     }
   }
 
-  /** On the disk thread: a spare file for a second source's bytes of {@code piece}. */
-  FileChannel openSpare(int piece) throws IOException {
+  /** On the disk thread: a new spare file for a second source's bytes of {@code piece}. */
+  Path newSpare(int piece) throws IOException {
     if (closed) {
       throw new ClosedChannelException();
     }
-    spares.set(piece);
-    return FileChannel.open(sparePath(piece), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.READ, StandardOpenOption.WRITE);
+    Path spare = dir.resolve(sha256 + ".spare-" + piece + "-" + (++sparesMade));
+    spares.add(spare);
+    return spare;
   }
 
-  /** On the disk thread: removes the spare of {@code piece}. */
-  void dropSpare(int piece, FileChannel spare) throws IOException {
-    try (spare) {
-      Files.deleteIfExists(sparePath(piece));
-      spares.clear(piece);
+  /** On the disk thread: removes the spare file at {@code path}, closing {@code channel}. */
+  void dropSpare(Path path, FileChannel channel) throws IOException {
+    try (channel) {
+      Files.deleteIfExists(path);
+      spares.remove(path);
     }
-  }
-
-  private Path sparePath(int piece) {
-    return dir.resolve(sha256 + ".spare-" + piece);
   }
 
   /**
@@ -250,8 +278,8 @@ final class PieceFile {
         if (delete) {
           Files.deleteIfExists(path());
           Files.deleteIfExists(havePath(dir, sha256));
-          for (int piece = spares.nextSetBit(0); piece >= 0; piece = spares.nextSetBit(piece + 1)) {
-            Files.deleteIfExists(sparePath(piece));
+          for (Path spare : spares) {
+            Files.deleteIfExists(spare);
           }
         }
       }

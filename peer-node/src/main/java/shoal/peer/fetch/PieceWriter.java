@@ -5,6 +5,8 @@ import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.function.LongConsumer;
@@ -48,6 +50,7 @@ final class PieceWriter extends DiskBatches {
   // Touched by the disk thread only, one task after another.
   private final MessageDigest digest = Sha256.newDigest();
   private long written;
+  private Path sparePath;
   private FileChannel spareChannel;
   private IOException failure;
   private boolean taken;
@@ -107,10 +110,17 @@ final class PieceWriter extends DiskBatches {
       taken = true;
       return;
     }
+    if (!spare && !file.holdsPlace(piece, this)) {
+      // Another source was given the piece after this one was let go: its bytes are not wanted.
+      taken = true;
+      return;
+    }
     ByteBuffer staging = file.staging;
     try {
       if (spare && spareChannel == null) {
-        spareChannel = file.openSpare(piece);
+        sparePath = file.newSpare(piece);
+        spareChannel = FileChannel.open(sparePath, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+            StandardOpenOption.WRITE);
       }
       hashAndStage(buffers, digest, staging, this::flush);
       flush(staging);
@@ -147,7 +157,7 @@ final class PieceWriter extends DiskBatches {
         if (failure != null) {
           throw failure;
         }
-        if (taken || file.isSealed(piece)) {
+        if (taken || file.isSealed(piece) || (!spare && !file.holdsPlace(piece, this))) {
           return Outcome.TAKEN;
         }
         if (written < length) {
@@ -160,7 +170,7 @@ final class PieceWriter extends DiskBatches {
         return Outcome.VERIFIED;
       } finally {
         if (spareChannel != null) {
-          file.dropSpare(piece, spareChannel);
+          file.dropSpare(sparePath, spareChannel);
         }
       }
     }).recover(e -> Future.failedFuture(new PartialFile.DiskFailure(file.path(), e)));
