@@ -1,0 +1,58 @@
+package shoal.common.transfer;
+
+import java.util.Base64;
+import java.util.BitSet;
+
+/**
+ * Which pieces of a file a peer holds verified, on the wire: base64 (standard alphabet, padded) of
+ * {@code ceil(count / 8)} bytes, piece 0 in the most significant bit of the first byte, as
+ * BitTorrent's bitfield. The spare bits after the last piece are zero, so every set of pieces has
+ * exactly one spelling. A peer sends it to the tracker and answers it with its piece list; both
+ * ends read it with {@link #decode}, which refuses anything else.
+ */
+public final class PieceBitfield {
+
+  private PieceBitfield() {}
+
+  /** {@code pieces} (numbers below {@code count}) as a bitfield of {@code count} pieces. */
+  public static String encode(BitSet pieces, int count) {
+    byte[] bytes = new byte[(count + 7) / 8];
+    for (int piece = pieces.nextSetBit(0); piece >= 0 && piece < count; piece = pieces.nextSetBit(piece + 1)) {
+      bytes[piece / 8] |= (byte) (0x80 >>> (piece % 8));
+    }
+    return Base64.getEncoder().encodeToString(bytes);
+  }
+
+  /**
+   * The pieces {@code bitfield} names, of a file of {@code count} pieces; throws
+   * IllegalArgumentException, with a sentence, for anything that is not such a bitfield.
+   */
+  public static BitSet decode(String bitfield, int count) {
+    if (bitfield == null) {
+      throw new IllegalArgumentException("The bitfield of pieces is missing.");
+    }
+    byte[] bytes;
+    try {
+      bytes = Base64.getDecoder().decode(bitfield);
+    } catch (IllegalArgumentException notBase64) {
+      throw new IllegalArgumentException("The bitfield of pieces is not base64.");
+    }
+    if (bytes.length != (count + 7) / 8) {
+      throw new IllegalArgumentException("The bitfield of pieces has " + bytes.length + " bytes; " + count
+          + " pieces take " + (count + 7) / 8 + ".");
+    }
+    BitSet pieces = new BitSet(count);
+    for (int i = 0; i < bytes.length; i++) {
+      for (int bit = 0; bit < 8; bit++) {
+        if ((bytes[i] & (0x80 >>> bit)) != 0) {
+          int piece = i * 8 + bit;
+          if (piece >= count) {
+            throw new IllegalArgumentException("The bitfield of pieces names piece " + piece + " of a file of " + count + ".");
+          }
+          pieces.set(piece);
+        }
+      }
+    }
+    return pieces;
+  }
+}
