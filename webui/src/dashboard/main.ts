@@ -5,6 +5,7 @@ import EventBus from '@vertx/eventbus-bridge-client.js';
 import { bytes, rate, eta, clock, percent } from '../shared/format';
 import { el, byId, progressBar, debounce } from '../shared/dom';
 import { RateChart } from './rate-chart';
+import { PartialHolders, PartialHolder } from './partials';
 import './style.css';
 
 interface Peer { peerId: string; name: string; address: string; files: number; activeUploads: number; servedTotal: number; lastSeen: string }
@@ -19,6 +20,7 @@ const FINISHED_ROW_MILLIS = 6_000;
 
 const peers = new Map<string, Peer>();
 const transfers = new Map<string, TransferView>();
+const partials = new PartialHolders();
 /** Bytes moved network-wide: read with the stats, then carried forward by progress events. */
 let bytesTransferred = 0;
 const chart = new RateChart(byId('rate-chart'));
@@ -81,8 +83,13 @@ const loadFiles = latestOnly(() => {
   return getJson<FileSummary[]>(`/api/v1/files?limit=50&q=${encodeURIComponent(query)}`);
 }, renderFiles);
 
+const loadPartials = latestOnly(() => getJson<PartialHolder[]>('/api/v1/partials?limit=1000'), (list) => {
+  partials.replaceAll(list);
+  showPartials();
+});
+
 function snapshot(): Promise<void> {
-  return Promise.all([loadStats(), loadPeers(), loadTransfers(), loadFiles()]).then(() => undefined);
+  return Promise.all([loadStats(), loadPeers(), loadTransfers(), loadFiles(), loadPartials()]).then(() => undefined);
 }
 
 // The counters cost the tracker a pass over every holding and the peer list a count of each
@@ -109,7 +116,9 @@ function onEvent(event: RegistryEvent): void {
     case 'peer.left':
     case 'peer.expired':
       peers.delete(event.peerId);
+      partials.dropPeer(event.peerId);
       renderPeers();
+      showPartials();
       refreshFiles();
       refreshTransfers();
       break;
@@ -125,6 +134,14 @@ function onEvent(event: RegistryEvent): void {
     case 'transfer.progress':
       onProgress(event.transferId, event.bytes);
       break;
+    case 'partial.updated':
+      partials.update(event as unknown as PartialHolder);
+      showPartials();
+      break;
+    case 'partial.removed':
+      partials.remove(event.peerId, event.sha256);
+      showPartials();
+      break;
     case 'transfer.completed':
     case 'transfer.failed':
       onFinished(event.transferId, event.type === 'transfer.completed' ? 'completed' : 'failed', event.bytes);
@@ -132,7 +149,8 @@ function onEvent(event: RegistryEvent): void {
       refreshFiles();
       break;
   }
-  if (event.type !== 'transfer.progress') refreshStats();
+  // Progress moves the bytes counter by itself, and partial holders count in no counter.
+  if (event.type !== 'transfer.progress' && !event.type.startsWith('partial.')) refreshStats();
 }
 
 function onProgress(transferId: string, newBytes: number): void {
@@ -176,6 +194,12 @@ function onFinished(transferId: string, state: 'completed' | 'failed', bytes: nu
 
 // ---- rendering -----------------------------------------------------------------------------
 
+/** The partial holders, and the transfers, whose "pieces" badges follow who holds what in part. */
+function showPartials(): void {
+  partials.render();
+  renderTransfers();
+}
+
 function renderPeers(): void {
   const rows = [...peers.values()].sort((a, b) => a.name.localeCompare(b.name)).map((peer) =>
     el('tr', { 'data-peer-id': peer.peerId },
@@ -195,13 +219,19 @@ function renderTransfers(): void {
     const status = t.state === 'active' ? `${done} %` : t.state;
     return el('tr', { class: t.state, 'data-transfer-id': t.transferId },
       el('td', {}, t.name, el('div', { class: 'state' }, `${bytes(t.bytes)} of ${bytes(t.size)} · ${status}`)),
-      el('td', {}, `${t.fromName} → ${t.toName}`),
+      el('td', {}, `${t.fromName} → ${t.toName}`, ...piecesBadge(t)),
       el('td', {}, progressBar(done, `${t.name}: ${status}`)),
       el('td', { class: 'num' }, t.state === 'active' ? rate(t.rate) : '—'),
       el('td', { class: 'num' }, t.state === 'active' ? eta(t.size - t.bytes, t.rate) : '—'));
   });
   byId('transfers').replaceChildren(...rows);
   byId('transfers-empty').hidden = rows.length > 0;
+}
+
+/** A "pieces" badge for a transfer whose source is, at the moment, a partial holder of the file. */
+function piecesBadge(t: Transfer): (Node | string)[] {
+  if (t.state !== 'active' || !partials.serves(t.from, t.sha256)) return [];
+  return [' ', el('span', { class: 'badge', title: `${t.fromName} is still downloading this file and serves the pieces it has verified` }, 'pieces')];
 }
 
 function renderFiles(files: FileSummary[]): void {

@@ -26,6 +26,8 @@ public final class RegistryEvents {
   public static final String TRANSFER_PROGRESS = "transfer.progress";
   public static final String TRANSFER_COMPLETED = "transfer.completed";
   public static final String TRANSFER_FAILED = "transfer.failed";
+  public static final String PARTIAL_UPDATED = "partial.updated";
+  public static final String PARTIAL_REMOVED = "partial.removed";
 
   private static final Logger LOG = LoggerFactory.getLogger(RegistryEvents.class);
   private static final String NOTIFY = "SELECT pg_notify($1, $2)";

@@ -86,6 +86,18 @@ final class RequestReader {
     }
   }
 
+  /** {@code field}: true or false, {@code fallback} when absent. */
+  static boolean optionalBoolean(JsonObject json, String field, boolean fallback) {
+    Object value = json.getValue(field);
+    if (value == null) {
+      return fallback;
+    }
+    if (value instanceof Boolean flag) {
+      return flag;
+    }
+    throw ApiError.invalidRequest("'" + field + "' must be true or false.");
+  }
+
   static long nonNegativeLong(JsonObject json, String field) {
     Object value = json.getValue(field);
     if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < 0) {
@@ -131,7 +143,7 @@ final class RequestReader {
   }
 
   /** A file's {@code name}: non-empty, and a name {@link SafeFileName} would leave as it is. */
-  private static String fileName(JsonObject file, String sha256) {
+  static String fileName(JsonObject file, String sha256) {
     if (!(file.getValue("name") instanceof String name) || name.isEmpty()) {
       throw ApiError.invalidRequest("'name' must be a non-empty string.");
     }
@@ -146,7 +158,7 @@ final class RequestReader {
    * A file's {@code size}: 0 to {@value #MAX_SIZE}, and 0 only for the empty file, since any
    * other hash of no bytes is a provably false claim.
    */
-  private static long size(JsonObject file, String sha256) {
+  static long size(JsonObject file, String sha256) {
     Object value = file.getValue("size");
     if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < 0
         || ((Number) value).longValue() > MAX_SIZE) {

@@ -31,6 +31,7 @@ import shoal.tracker.events.RegistryEvents;
 import shoal.tracker.registry.FileCatalog;
 import shoal.tracker.readmodel.EventBusCommits;
 import shoal.tracker.registry.OwnCommits;
+import shoal.tracker.registry.PartialHoldings;
 import shoal.tracker.registry.PeerRegistry;
 import shoal.tracker.registry.ReadModel;
 import shoal.tracker.registry.TransferLedger;
@@ -52,6 +53,7 @@ public final class TrackerVerticle extends VerticleBase {
   private final RateLimits rateLimits;
   private final ReadModel readModel;
   private PeerApi peerApi;
+  private PartialApi partialApi;
   private FileApi fileApi;
   private TransferApi transferApi;
   private OpsApi opsApi;
@@ -81,9 +83,11 @@ public final class TrackerVerticle extends VerticleBase {
     RegistryEvents events = new RegistryEvents(pool);
     OwnCommits commits = new EventBusCommits(vertx);
     PeerRegistry peers = new PeerRegistry(pool, events, config.peerTtl(), commits);
+    PartialHoldings partials = new PartialHoldings(pool, events);
     peerApi = new PeerApi(peers, config.heartbeat(), config.peerTtl());
+    partialApi = new PartialApi(peers, partials);
     fileApi = new FileApi(new FileCatalog(reads, readModel));
-    transferApi = new TransferApi(new TransferLedger(pool, reads, peers, events, readModel, commits));
+    transferApi = new TransferApi(new TransferLedger(pool, reads, peers, partials, events, readModel, commits));
     opsApi = new OpsApi(pool, readModel);
     dbTimeouts = config.dbTimeouts();
     guard = new ConnectionGuard(vertx, config.idleTimeout(), connections);
@@ -119,6 +123,9 @@ public final class TrackerVerticle extends VerticleBase {
     router.put("/api/v1/peers/:peerId/files").handler(peerApi::replaceFiles);
     router.post("/api/v1/peers/:peerId/files").handler(peerApi::addFiles);
     router.post("/api/v1/peers/:peerId/heartbeat").handler(peerApi::heartbeat);
+    router.put("/api/v1/peers/:peerId/partials/:sha256").handler(partialApi::announcePartial);
+    router.delete("/api/v1/peers/:peerId/partials/:sha256").handler(partialApi::withdrawPartial);
+    router.get("/api/v1/partials").handler(partialApi::listPartials);
 
     router.get("/api/v1/files").handler(fileApi::searchFiles);
     router.get("/api/v1/files/:sha256").handler(fileApi::lookupFile);

@@ -32,7 +32,8 @@ final class TransferApi {
       throw ApiError.unauthorized("Only a registered peer may start a transfer: Authorization: Bearer <token>.");
     }
     JsonObject body = jsonObject(ctx);
-    Replies.json(ctx, 201, ledger.start(token, sha256(body.getValue("sha256")), peerIds(body, "exclude")), TransferLease::toJson);
+    Replies.json(ctx, 201, ledger.start(token, sha256(body.getValue("sha256")), peerIds(body, "exclude"),
+        optionalBoolean(body, "pieces", false)), TransferLease::toJson);
   }
 
   void reportProgress(RoutingContext ctx) {

@@ -23,8 +23,9 @@ import shoal.tracker.events.RegistryEvents;
 
 /**
  * Starts transfers from the holder each downloader should fetch from: fewest active uploads, then
- * chosen fewest times, then chosen longest ago. The choice, the transfer's row and the source's
- * load are one call of {@code start_transfers} (migrations V8 and V9 say how), its own
+ * chosen fewest times, then chosen longest ago; for a downloader that fetches in verified pieces,
+ * partial holders compete on the same terms. The choice, the transfer's row and the source's
+ * load are one call of {@code start_transfers} (migrations V8, V9 and V11 say how), its own
  * transaction: it locks the candidates until it commits, so concurrent requests, from any tracker
  * process, spread over the holders instead of all landing on the same idle one.
  *
@@ -60,11 +61,13 @@ final class LeastLoadedBalancer {
 
   /**
    * The started transfer and its source; empty when nobody but the downloader and {@code excluded}
-   * holds the file, and nothing was written. Fails with 401 {@code unregistered} when the
-   * downloader left before the start ran.
+   * holds the file (with {@code pieces}, a partial holder counts when the file can be had whole),
+   * and nothing was written. Fails with 401 {@code unregistered} when the downloader left before
+   * the start ran.
    */
-  Future<Optional<TransferLease>> start(String sha256, PeerRegistry.PeerIdentity downloader, Collection<UUID> excluded) {
-    Start start = new Start(UUID.randomUUID(), sha256, downloader, List.copyOf(excluded), Promise.promise());
+  Future<Optional<TransferLease>> start(String sha256, PeerRegistry.PeerIdentity downloader, Collection<UUID> excluded,
+      boolean pieces) {
+    Start start = new Start(UUID.randomUUID(), sha256, downloader, List.copyOf(excluded), pieces, Promise.promise());
     waiting.add(start);
     sendNext();
     return start.result.future();
@@ -101,6 +104,7 @@ final class LeastLoadedBalancer {
     String[] wanted = new String[batch.size()];
     UUID[] downloaders = new UUID[batch.size()];
     String[] downloaderNames = new String[batch.size()];
+    Boolean[] inPieces = new Boolean[batch.size()];
     List<Integer> excludedItems = new ArrayList<>();
     List<UUID> excludedPeers = new ArrayList<>();
     for (int i = 0; i < batch.size(); i++) {
@@ -109,6 +113,7 @@ final class LeastLoadedBalancer {
       wanted[i] = start.sha256;
       downloaders[i] = start.downloader.peerId();
       downloaderNames[i] = start.downloader.name();
+      inPieces[i] = start.pieces;
       for (UUID peer : start.excluded) {
         excludedItems.add(i + 1);
         excludedPeers.add(peer);
@@ -120,7 +125,8 @@ final class LeastLoadedBalancer {
         .addArrayOfUUID(downloaders)
         .addArrayOfString(downloaderNames)
         .addArrayOfInteger(excludedItems.toArray(Integer[]::new))
-        .addArrayOfUUID(excludedPeers.toArray(UUID[]::new));
+        .addArrayOfUUID(excludedPeers.toArray(UUID[]::new))
+        .addArrayOfBoolean(inPieces);
   }
 
   /** Shows the batch's loads in the read model and announces its transfers, then answers each start. */
@@ -158,7 +164,7 @@ final class LeastLoadedBalancer {
 
   /** One request's start, answered through {@code result}. */
   private record Start(UUID transferId, String sha256, PeerRegistry.PeerIdentity downloader, List<UUID> excluded,
-      Promise<Optional<TransferLease>> result) {
+      boolean pieces, Promise<Optional<TransferLease>> result) {
 
     TransferLease lease(Row row) {
       Holder source = new Holder(row.getUUID("source_id"), row.getString("source_name"), row.getString("address"), 0,
@@ -166,7 +172,7 @@ final class LeastLoadedBalancer {
       Transfer transfer = new Transfer(transferId, sha256, row.getString("name"), source.size(), source.peerId(),
           source.name(), downloader.peerId(), downloader.name(), 0, Transfer.ACTIVE, null,
           row.getOffsetDateTime("started_at").toInstant());
-      return new TransferLease(transfer, source);
+      return new TransferLease(transfer, source, row.getBoolean("partial"));
     }
   }
 }

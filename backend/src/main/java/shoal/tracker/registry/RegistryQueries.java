@@ -16,8 +16,11 @@ package shoal.tracker.registry;
  * statement, after its load rows, and takes no other stripe: it never waits while holding one, so
  * a stripe is in no cycle and is held only until the commit. The pruning of finished transfers
  * locks nothing but the transfers it deletes, and skips locked ones. The trackers' own heartbeat
- * row is locked by the outage grace alone, before any peer. A peer whose {@code expires_at} has
- * passed counts as gone everywhere, whether or not the sweeper has deleted it yet.
+ * row is locked by the outage grace alone, before any peer. A peer's partial holdings are written
+ * with its peer row locked, or removed one record at a time by a statement of its own, and the
+ * balancer reads them without locks: they take no place in the order. A peer whose
+ * {@code expires_at} has passed counts as gone everywhere, whether or not the sweeper has deleted
+ * it yet.
  */
 final class RegistryQueries {
 
@@ -242,27 +245,78 @@ final class RegistryQueries {
   // ---- balancer ----------------------------------------------------------------------------
 
   /**
-   * The peer a token belongs to, and whether any live holder other than it and {@code $3} has
-   * {@code $2}: one lock-free read that answers "not available" without touching the write pool.
+   * The peer a token belongs to, and whether any live source other than it and {@code $3} has
+   * {@code $2}: a holder or, when the downloader fetches in verified pieces ({@code $4}), a partial
+   * holder too, provided the file can then be had whole (migration V11). One lock-free read that
+   * answers "not available" without touching the write pool.
    */
-  static final String DOWNLOADER_AND_ANY_CANDIDATE = """
+  static final String DOWNLOADER_AND_ANY_SOURCE = """
       SELECT d.peer_id, d.name, EXISTS (
-        SELECT 1 FROM holdings h JOIN peers p ON p.peer_id = h.peer_id
-        WHERE h.sha256 = $2 AND p.expires_at > now() AND p.peer_id <> d.peer_id AND NOT (p.peer_id = ANY($3::uuid[]))
-      ) AS found
+        SELECT 1 FROM file_sources($2, $4) f JOIN peers p ON p.peer_id = f.peer_id
+        WHERE p.expires_at > now() AND p.peer_id <> d.peer_id AND NOT (p.peer_id = ANY($3::uuid[]))
+      ) AND (NOT $4 OR available_in_pieces($2, d.peer_id)) AS found
       FROM peers d WHERE d.token_hash = $1 AND d.expires_at > now()""";
 
   /**
    * Starts a batch of transfers: {@code $1} their ids, {@code $2} the files, {@code $3} and
    * {@code $4} the downloaders and their names, {@code $5}/{@code $6} pairs of a start's number
-   * (from 1) and a holder it must not use. Each from the least-loaded live holder it may use, the
-   * candidates locked in peer-id order, in one round trip (migrations V8 and V9 say how). One row a
-   * start: {@code item}, {@code outcome} ({@code started}, {@code unavailable}, {@code unregistered})
-   * and, when started, the source and what it reported.
+   * (from 1) and a holder it must not use, {@code $7} whether each downloader fetches in verified
+   * pieces and may be given a partial holder. Each from the least-loaded live source it may use,
+   * the candidates locked in peer-id order, in one round trip (migrations V8, V9 and V11 say how).
+   * One row a start: {@code item}, {@code outcome} ({@code started}, {@code unavailable},
+   * {@code unregistered}) and, when started, the source, what it reported and whether it is partial.
    */
   static final String START_TRANSFERS = """
-      SELECT item, outcome, source_id, source_name, address, name, size, started_at
-      FROM start_transfers($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::int[], $6::uuid[])""";
+      SELECT item, outcome, source_id, source_name, address, name, size, started_at, partial
+      FROM start_transfers($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::int[], $6::uuid[], $7::boolean[])""";
+
+  // ---- partial holders --------------------------------------------------------------------
+
+  /**
+   * Makes {@code $2..$7} the peer {@code $1}'s record of a file it holds in part. The bitfield
+   * arrives as its bytes ({@code $6}) and is stored as exactly {@code $5} bits: the zero spare bits
+   * of its last byte are cut off, so that the bitfields of one file OR together (migration V11).
+   */
+  static final String UPSERT_PARTIAL = """
+      INSERT INTO partial_holdings (peer_id, sha256, name, size, piece_count, pieces, have)
+      VALUES ($1, $2, $3, $4, $5, substring(('x' || encode($6, 'hex'))::bit varying FROM 1 FOR $5), $7)
+      ON CONFLICT (peer_id, sha256) DO UPDATE SET
+        name = excluded.name, size = excluded.size, piece_count = excluded.piece_count, pieces = excluded.pieces,
+        have = excluded.have, updated_at = now()""";
+
+  /**
+   * The peer's name and address, and how many partial records and pieces it has in all: read
+   * after a report, in its transaction, to refuse one that goes past the limits.
+   */
+  static final String PARTIALS_OF_PEER = """
+      SELECT p.name, p.address, count(ph.sha256) AS records, coalesce(sum(ph.piece_count), 0) AS pieces
+      FROM peers p LEFT JOIN partial_holdings ph ON ph.peer_id = p.peer_id
+      WHERE p.peer_id = $1
+      GROUP BY p.peer_id""";
+
+  static final String DELETE_PARTIAL = "DELETE FROM partial_holdings WHERE peer_id = $1 AND sha256 = $2";
+
+  /** Columns of partial record {@code ph} with its peer {@code p}. */
+  private static final String PARTIAL_HOLDER_COLUMNS = """
+      ph.peer_id, p.name AS peer_name, p.address, ph.sha256, ph.name, ph.size, ph.piece_count, ph.have""";
+
+  /**
+   * Live peers' partial records, newest report first. Not indexed by time: there are as many as
+   * downloads under way, and each is rewritten every second or so.
+   */
+  static final String LIST_PARTIALS = "SELECT " + PARTIAL_HOLDER_COLUMNS + """
+
+      FROM partial_holdings ph JOIN peers p ON p.peer_id = ph.peer_id AND p.expires_at > now()
+      ORDER BY ph.updated_at DESC, ph.peer_id, ph.sha256
+      LIMIT $1 OFFSET $2""";
+
+  /** As {@link #LIST_PARTIALS}, of the file {@code $1} only. */
+  static final String LIST_PARTIALS_OF_FILE = "SELECT " + PARTIAL_HOLDER_COLUMNS + """
+
+      FROM partial_holdings ph JOIN peers p ON p.peer_id = ph.peer_id AND p.expires_at > now()
+      WHERE ph.sha256 = $1
+      ORDER BY ph.updated_at DESC, ph.peer_id
+      LIMIT $2 OFFSET $3""";
 
   // ---- transfers ---------------------------------------------------------------------------
 

@@ -2,8 +2,11 @@ package shoal.tracker.registry;
 
 import io.vertx.core.json.JsonObject;
 
-/** A started transfer and where to fetch the file: the answer to "who should I download from?". */
-public record TransferLease(Transfer transfer, Holder source) {
+/**
+ * A started transfer and where to fetch the file: the answer to "who should I download from?".
+ * {@code partial} when the source is a partial holder, which serves only the pieces it has verified.
+ */
+public record TransferLease(Transfer transfer, Holder source, boolean partial) {
 
   public JsonObject toJson() {
     return new JsonObject()
@@ -14,6 +17,7 @@ public record TransferLease(Transfer transfer, Holder source) {
         .put("source", new JsonObject()
             .put("peerId", source.peerId().toString())
             .put("name", source.name())
-            .put("address", source.address()));
+            .put("address", source.address())
+            .put("partial", partial));
   }
 }

@@ -16,6 +16,8 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import shoal.common.http.ApiError;
 import shoal.common.transfer.FailureReason;
 import shoal.tracker.db.Transactions;
@@ -27,9 +29,12 @@ import shoal.tracker.events.RegistryEvents;
  */
 public final class TransferLedger {
 
+  private static final Logger LOG = LoggerFactory.getLogger(TransferLedger.class);
+
   private final Pool pool;
   private final Pool reads;
   private final PeerRegistry peers;
+  private final PartialHoldings partials;
   private final RegistryEvents events;
   private final ReadModel memory;
   private final OwnCommits commits;
@@ -37,14 +42,16 @@ public final class TransferLedger {
 
   /**
    * @param reads the pool for lock-free reads (see {@code RegistryPool})
+   * @param partials where a completed download's partial record is withdrawn
    * @param memory answers "not available", and who the downloader is, without PostgreSQL while it is current
    * @param commits told of the loads and holdings each transfer changes
    */
-  public TransferLedger(Pool pool, Pool reads, PeerRegistry peers, RegistryEvents events, ReadModel memory,
-      OwnCommits commits) {
+  public TransferLedger(Pool pool, Pool reads, PeerRegistry peers, PartialHoldings partials, RegistryEvents events,
+      ReadModel memory, OwnCommits commits) {
     this.pool = pool;
     this.reads = reads;
     this.peers = peers;
+    this.partials = partials;
     this.events = events;
     this.memory = memory;
     this.commits = commits;
@@ -53,31 +60,39 @@ public final class TransferLedger {
 
   /**
    * Starts a transfer of {@code sha256} to the peer owning {@code token}, from the least-loaded
-   * holder other than it and {@code excluded}; 404 {@code not_available} at once when there is none.
+   * holder other than it and {@code excluded}; with {@code pieces} (the downloader fetches in
+   * verified pieces) from a partial holder too, when the file can be had whole. 404
+   * {@code not_available} at once when there is none.
    */
-  public Future<TransferLease> start(String token, String sha256, Collection<UUID> excluded) {
+  public Future<TransferLease> start(String token, String sha256, Collection<UUID> excluded, boolean pieces) {
     if (token == null) {
       return Future.failedFuture(PeerTokens.missing());
     }
     Buffer tokenHash = PeerTokens.hash(token);
     PeerRegistry.PeerIdentity known = memory.downloader(tokenHash);
-    if (known != null && memory.surelyUnavailable(known.peerId(), sha256, excluded)) {
+    // The model knows whole holders only. When it is sure there is none, a downloader in pieces
+    // may still be given a partial holder, which PostgreSQL knows of.
+    boolean noHolder = known != null && memory.surelyUnavailable(known.peerId(), sha256, excluded);
+    if (noHolder && !pieces) {
       return Future.failedFuture(FileCatalog.notAvailable());
     }
-    Future<PeerRegistry.PeerIdentity> downloader = known != null ? Future.succeededFuture(known) : checkFirst(tokenHash, sha256, excluded);
+    Future<PeerRegistry.PeerIdentity> downloader = known != null && !noHolder
+        ? Future.succeededFuture(known)
+        : checkFirst(tokenHash, sha256, excluded, pieces);
     return downloader
-        .compose(identity -> balancer.start(sha256, identity, excluded))
+        .compose(identity -> balancer.start(sha256, identity, excluded, pieces))
         .compose(started -> started.map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(FileCatalog.notAvailable())));
   }
 
   /**
-   * Who asks, and whether anybody else holds the file, read without locks on the read pool, for
-   * when the read model cannot tell: "not available" never waits behind starts queueing for a busy
-   * holder.
+   * Who asks, and whether anybody else holds the file (with {@code pieces}, or holds it in part),
+   * read without locks on the read pool, for when the read model cannot tell: "not available"
+   * never waits behind starts queueing for a busy holder.
    */
-  private Future<PeerRegistry.PeerIdentity> checkFirst(Buffer tokenHash, String sha256, Collection<UUID> excluded) {
-    return reads.preparedQuery(DOWNLOADER_AND_ANY_CANDIDATE)
-        .execute(Tuple.of(tokenHash, sha256, excluded.toArray(UUID[]::new)))
+  private Future<PeerRegistry.PeerIdentity> checkFirst(Buffer tokenHash, String sha256, Collection<UUID> excluded,
+      boolean pieces) {
+    return reads.preparedQuery(DOWNLOADER_AND_ANY_SOURCE)
+        .execute(Tuple.of(tokenHash, sha256, excluded.toArray(UUID[]::new), pieces))
         .compose(rows -> {
           if (rows.size() == 0) {
             return Future.failedFuture(PeerRegistry.unregisteredToken());
@@ -146,7 +161,8 @@ public final class TransferLedger {
           .compose(ending -> ending.repeated() ? Future.succeededFuture(ending) : Future.all(
                   // The source's load went down, the downloader holds one more file.
                   commits.changed(Stream.of(transfer.from()).filter(Objects::nonNull).toList(), false),
-                  transfer.to() == null ? Future.succeededFuture() : commits.heldFile(transfer.to(), transfer.sha256()))
+                  transfer.to() == null ? Future.succeededFuture() : commits.heldFile(transfer.to(), transfer.sha256()),
+                  transfer.to() == null ? Future.succeededFuture() : noLongerPartial(transfer.to(), transfer.sha256()))
               .map(ending))
           .map(ending -> {
             if (!ending.repeated()) {
@@ -156,6 +172,19 @@ public final class TransferLedger {
             }
             return null;
           });
+    });
+  }
+
+  /**
+   * Withdraws the partial record of a file the downloader now holds whole, if it kept one. After
+   * the completion has committed, and never failing it: a record left behind is harmless, since a
+   * peer holding the file whole is never given out as a partial holder of it (migration V11), and
+   * it goes when the peer withdraws it or leaves.
+   */
+  private Future<Void> noLongerPartial(UUID downloader, String sha256) {
+    return partials.withdraw(downloader, sha256).recover(failure -> {
+      LOG.warn("could not withdraw the partial record of {} by {}: {}", sha256, downloader, failure.getMessage());
+      return Future.succeededFuture();
     });
   }
 

@@ -2,6 +2,8 @@ package shoal.tracker.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static shoal.tracker.testing.TrackerApi.file;
+import static shoal.tracker.testing.TrackerApi.partial;
+import static shoal.tracker.testing.TrackerApi.pieces;
 import static shoal.tracker.testing.TrackerApi.sha;
 
 import io.vertx.core.Vertx;
@@ -103,6 +105,38 @@ class DashboardBrowserTest {
     assertThat(progressOf(bar)).isEqualTo("100");
     browser.waitFor(COUNTERS, d -> browser.text("#stat-completed").equals("1") && browser.text("#stat-active").equals("0"));
     browser.waitFor(COUNTERS, d -> browser.text("#stat-holdings").equals("2"));
+    assertThat(browser.consoleErrors()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("a peer serving part of a file shows under Downloading with a bar of its pieces, a transfer from it carries a pieces badge, and both go when it withdraws or leaves")
+  void partialHoldersAppearAndDisappearLive() {
+    String iso = sha("swarm-iso");
+    Peer early = api.register("early-bird", List.of());
+    Peer late = api.register("late-comer", List.of());
+    String earlyRow = "#partials tr[data-peer-id='" + early.peerId() + "']";
+    String lateRow = "#partials tr[data-peer-id='" + late.peerId() + "']";
+
+    api.announcePartial(early, iso, partial("swarm.iso", 1_000_000, 100, pieces(0, 25)));
+    browser.waitFor(LIVE, d -> "25".equals(progressOf(earlyRow + " [role=progressbar]")));
+    assertThat(browser.text(earlyRow)).contains("early-bird").contains("swarm.iso").contains("25 of 100 pieces");
+    api.announcePartial(early, iso, partial("swarm.iso", 1_000_000, 100, pieces(0, 60)));
+    browser.waitFor(LIVE, d -> "60".equals(progressOf(earlyRow + " [role=progressbar]")));
+
+    // The late comer has the rest: between them the whole file, so it is given the early bird.
+    api.announcePartial(late, iso, partial("swarm.iso", 1_000_000, 100, pieces(60, 100)));
+    JsonObject lease = api.post("/api/v1/transfers", late.token(), new JsonObject().put("sha256", iso).put("pieces", true))
+        .bodyAsJsonObject();
+    assertThat(lease.getJsonObject("source").getString("peerId")).isEqualTo(early.peerId());
+    String transfer = "tr[data-transfer-id='" + lease.getString("transferId") + "']";
+    browser.waitFor(LIVE, d -> browser.text(transfer).contains("early-bird → late-comer") && browser.findAll(transfer + " .badge").size() == 1);
+    browser.waitFor(LIVE, d -> browser.findAll(lateRow).size() == 1);
+
+    api.delete("/api/v1/peers/" + early.peerId() + "/partials/" + iso, early.token());
+    browser.waitFor(LIVE, d -> browser.findAll(earlyRow).isEmpty() && browser.findAll(transfer + " .badge").isEmpty());
+    api.delete("/api/v1/peers/" + late.peerId(), late.token());
+    WebElement nobody = browser.driver().findElement(By.id("partials-empty"));
+    browser.waitFor(LIVE, d -> browser.findAll(lateRow).isEmpty() && nobody.isDisplayed());
     assertThat(browser.consoleErrors()).isEmpty();
   }
 

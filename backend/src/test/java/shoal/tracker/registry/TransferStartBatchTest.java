@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static shoal.tracker.testing.TrackerApi.file;
 import static shoal.tracker.testing.TrackerApi.sha;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,7 +33,7 @@ import shoal.tracker.testing.TrackerApi.Peer;
 import shoal.tracker.testing.TrackerExtension;
 
 /**
- * One call of {@code start_transfers} (migration V9) with starts that each end differently: every
+ * One call of {@code start_transfers} (migrations V9 and V11) with starts that each end differently: every
  * start is answered on its own, and the starts of a batch spread over the holders as if they had
  * come one after another.
  */
@@ -123,7 +126,42 @@ class TransferStartBatchTest {
         .containsExactlyInAnyOrder(x.peerId(), y.peerId());
   }
 
+  @Test
+  @DisplayName("a start that waited for another's lock on its only holder still starts from it once the lock is released")
+  void aStartThatWaitedForItsHolderStillUsesIt() throws InterruptedException {
+    String game = sha("batch-game");
+    Peer held = api.register("batch-held", List.of(file(game, "game.zip", 700)));
+    Peer downloader = api.register("batch-waiter", List.of(file(game, "game.zip", 700)));
+    Peer second = api.register("batch-excluded-1", List.of(file(game, "game.zip", 700)));
+    Peer third = api.register("batch-excluded-2", List.of(file(game, "game.zip", 700)));
+    SqlConnection other = TrackerApi.await(pool.getConnection());
+    try {
+      // Another start's transaction, between choosing the holder and its commit: the row is updated.
+      TrackerApi.await(other.query("BEGIN").execute());
+      TrackerApi.await(other.query("UPDATE peers SET times_chosen = times_chosen + 1 WHERE peer_id = '" + held.peerId() + "'").execute());
+      Future<RowSet<Row>> waiting = pool.preparedQuery(RegistryQueries.START_TRANSFERS).execute(arguments(List.of(
+          new Start(game, UUID.fromString(downloader.peerId()), downloader.name(),
+              List.of(UUID.fromString(second.peerId()), UUID.fromString(third.peerId()))))));
+      Thread.sleep(300);
+      assertThat(waiting.isComplete()).as("waits for the lock").isFalse();
+      TrackerApi.await(other.query("COMMIT").execute());
+
+      Row row = TrackerApi.await(waiting).iterator().next();
+      assertThat(row.getString("outcome")).isEqualTo("started");
+      assertThat(row.getUUID("source_id").toString()).isEqualTo(held.peerId());
+    } finally {
+      TrackerApi.await(other.close());
+    }
+  }
+
   private Map<Integer, Row> run(List<Start> batch) {
+    Map<Integer, Row> rows = new HashMap<>();
+    TrackerApi.await(pool.preparedQuery(RegistryQueries.START_TRANSFERS).execute(arguments(batch)))
+        .forEach(row -> rows.put(row.getInteger("item"), row));
+    return rows;
+  }
+
+  private static Tuple arguments(List<Start> batch) {
     List<UUID> transferIds = new ArrayList<>();
     List<String> wanted = new ArrayList<>();
     List<UUID> downloaders = new ArrayList<>();
@@ -136,22 +174,20 @@ class TransferStartBatchTest {
       wanted.add(start.sha256());
       downloaders.add(start.downloader());
       names.add(start.downloaderName());
-      if (start.excluded() != null) {
+      for (UUID excluded : start.excluded()) {
         excludedItems.add(i + 1);
-        excludedPeers.add(start.excluded());
+        excludedPeers.add(excluded);
       }
     }
-    Tuple arguments = Tuple.tuple()
+    return Tuple.tuple()
         .addArrayOfUUID(transferIds.toArray(UUID[]::new))
         .addArrayOfString(wanted.toArray(String[]::new))
         .addArrayOfUUID(downloaders.toArray(UUID[]::new))
         .addArrayOfString(names.toArray(String[]::new))
         .addArrayOfInteger(excludedItems.toArray(Integer[]::new))
-        .addArrayOfUUID(excludedPeers.toArray(UUID[]::new));
-    Map<Integer, Row> rows = new HashMap<>();
-    TrackerApi.await(pool.preparedQuery(RegistryQueries.START_TRANSFERS).execute(arguments))
-        .forEach(row -> rows.put(row.getInteger("item"), row));
-    return rows;
+        .addArrayOfUUID(excludedPeers.toArray(UUID[]::new))
+        // Whole-file downloaders all: partial holders are PartialSourcesTest's.
+        .addArrayOfBoolean(batch.stream().map(start -> false).toArray(Boolean[]::new));
   }
 
   private static List<String> outcomes(Map<Integer, Row> rows) {
@@ -162,14 +198,15 @@ class TransferStartBatchTest {
     return outcomes;
   }
 
-  private record Start(String sha256, UUID downloader, String downloaderName, UUID excluded) {
+  private record Start(String sha256, UUID downloader, String downloaderName, List<UUID> excluded) {
 
     Start(String sha256, Peer downloader, String excluded) {
-      this(sha256, UUID.fromString(downloader.peerId()), downloader.name(), excluded == null ? null : UUID.fromString(excluded));
+      this(sha256, UUID.fromString(downloader.peerId()), downloader.name(),
+          excluded == null ? List.of() : List.of(UUID.fromString(excluded)));
     }
 
     Start(String sha256, UUID downloader, String downloaderName) {
-      this(sha256, downloader, downloaderName, null);
+      this(sha256, downloader, downloaderName, List.of());
     }
   }
 }

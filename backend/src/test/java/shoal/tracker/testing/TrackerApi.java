@@ -12,8 +12,10 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import shoal.common.transfer.PieceBitfield;
 
 /**
  * The tracker's REST API as a test (or a peer) calls it: real HTTP, blocking calls with a bound,
@@ -56,6 +58,24 @@ public final class TrackerApi {
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The body of a partial holder's report: of {@code pieceCount} pieces, it has verified {@code pieces}. */
+  public static JsonObject partial(String name, long size, int pieceCount, BitSet pieces) {
+    return new JsonObject().put("name", name).put("size", size).put("pieceCount", pieceCount)
+        .put("pieces", PieceBitfield.encode(pieces, pieceCount));
+  }
+
+  /** Pieces {@code from} (inclusive) to {@code to} (exclusive). */
+  public static BitSet pieces(int from, int to) {
+    BitSet pieces = new BitSet();
+    pieces.set(from, to);
+    return pieces;
+  }
+
+  /** {@code PUT /api/v1/peers/{peerId}/partials/{sha256}} as {@code peer}. */
+  public HttpResponse<Buffer> announcePartial(Peer peer, String sha256, JsonObject report) {
+    return put("/api/v1/peers/" + peer.peerId() + "/partials/" + sha256, peer.token(), report);
   }
 
   public HttpResponse<Buffer> get(String path) {
