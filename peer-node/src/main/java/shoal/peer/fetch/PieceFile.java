@@ -240,6 +240,8 @@ final class PieceFile {
         copied += staging.remaining();
         write(staging, position);
       }
+      // Empty for the next writer, which fills it from its start.
+      staging.clear();
     }
     sealed.set(piece);
     placeHolders.remove(piece);

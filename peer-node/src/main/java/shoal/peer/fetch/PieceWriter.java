@@ -115,7 +115,7 @@ final class PieceWriter extends DiskBatches {
       taken = true;
       return;
     }
-    ByteBuffer staging = file.staging;
+    ByteBuffer staging = file.staging.clear();
     try {
       if (spare && spareChannel == null) {
         sparePath = file.newSpare(piece);
