@@ -19,6 +19,12 @@ final class SourceChoice {
   private static final Set<FailureReason> NEVER_AGAIN = EnumSet.of(
       FailureReason.CORRUPT, FailureReason.OVERSIZED, FailureReason.SIZE_MISMATCH, FailureReason.BAD_ADDRESS);
 
+  /**
+   * How long a holder that answered "busy" (all its upload slots taken, as a seed's in a crowd)
+   * is left alone before it is asked again; its Retry-After says as much.
+   */
+  static final long BUSY_PAUSE_MILLIS = 2_000;
+
   private final Set<String> excluded = new HashSet<>();
   private final Set<String> liars = new HashSet<>();
   private final List<String> failures = new ArrayList<>();
@@ -29,9 +35,16 @@ final class SourceChoice {
     return excluded;
   }
 
-  /** {@code peerId} failed for {@code reason}; {@code name} is how the user knows it. */
+  /**
+   * {@code peerId} failed for {@code reason}; {@code name} is how the user knows it. A holder that
+   * was only busy (every upload slot taken, as a seed's in a crowd) may be given again at once: it
+   * is in demand, not at fault, and may be the only one with the pieces still missing.
+   */
   void failed(String peerId, String name, FailureReason reason) {
     failures.add(name + ": " + reason.sentence());
+    if (reason == FailureReason.BUSY) {
+      return;
+    }
     excluded.add(peerId);
     if (NEVER_AGAIN.contains(reason)) {
       liars.add(peerId);

@@ -26,11 +26,6 @@ final class SourceSession {
 
   /** Pieces asked of one holder at once. */
   static final int DEPTH = 2;
-  /**
-   * How long a holder that answered "busy" (all its upload slots taken, as a seed in a crowd is)
-   * is left alone before it is asked again; its Retry-After says as much.
-   */
-  private static final long BUSY_PAUSE_MILLIS = 2_000;
   /** "Busy" answers in a row, each after a pause, after which a holder is given up: about half a minute. */
   private static final int MOST_BUSY_ANSWERS = 15;
 
@@ -49,6 +44,8 @@ final class SourceSession {
   private long listAskedAt;
   private boolean pausing;
   private int busyAnswers;
+  /** Set once the holder answered "busy": from then on one piece at a time, so a crowd shares its slots. */
+  private boolean contended;
 
   /** One piece asked of the holder. */
   private static final class PieceRequest {
@@ -113,7 +110,7 @@ final class SourceSession {
 
   /** Takes more pieces while it has fewer than {@value #DEPTH} and there are any for it; otherwise waits to be woken. */
   void next() {
-    while (!ended && !pausing && inFlight.size() < DEPTH) {
+    while (!ended && !pausing && inFlight.size() < (contended ? 1 : DEPTH)) {
       OptionalInt claimed = fetch.claim(this);
       if (claimed.isEmpty()) {
         return;
@@ -192,6 +189,7 @@ final class SourceSession {
         && ++busyAnswers < MOST_BUSY_ANSWERS) {
       // Every slot of the holder is taken for now: the piece goes back to the others, and this
       // session asks again after a pause instead of giving up a holder that is merely in demand.
+      contended = true;
       pause();
       fetch.pieceReturned(asked.piece, this);
     } else if (diskFailure instanceof PartialFile.DiskFailure disk) {
@@ -213,7 +211,7 @@ final class SourceSession {
       return;
     }
     pausing = true;
-    fetch.vertx().setTimer(BUSY_PAUSE_MILLIS, fired -> {
+    fetch.vertx().setTimer(SourceChoice.BUSY_PAUSE_MILLIS, fired -> {
       pausing = false;
       next();
     });

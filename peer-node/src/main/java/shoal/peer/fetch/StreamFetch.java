@@ -231,7 +231,14 @@ final class StreamFetch implements Fetch {
     LOG.warn("downloading {} from {} failed ({}): {}", download.name(), source.name, reason.code(), failure.getMessage());
     download.sourceFailed(current, reason);
     Future<Void> cleanup = reason == FailureReason.OVERSIZED ? discardPartial() : Future.succeededFuture();
-    cleanup.onComplete(done -> askForAnotherSource());
+    cleanup.onComplete(done -> {
+      if (reason == FailureReason.BUSY) {
+        // A busy holder may be the one given again: it is asked after the pause its Retry-After asks for.
+        owner.vertx.setTimer(SourceChoice.BUSY_PAUSE_MILLIS, fired -> askForAnotherSource());
+      } else {
+        askForAnotherSource();
+      }
+    });
   }
 
   private void askForAnotherSource() {
