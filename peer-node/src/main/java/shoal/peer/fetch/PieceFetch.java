@@ -6,6 +6,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,6 +48,10 @@ final class PieceFetch implements Fetch {
   private static final long MORE_SOURCES_MILLIS = 1_000;
   /** How often a holder with only some pieces, and none left for this download, is asked which it has now. */
   private static final long PARTIAL_LIST_NANOS = 500_000_000L;
+  /** How long such a holder may have nothing for this download before its place goes to another. */
+  private static final long DRY_NANOS = 3_000_000_000L;
+  /** How long a holder let go for having nothing is not leased again. */
+  private static final long REST_NANOS = 5_000_000_000L;
 
   private final Download download;
   private final Downloads owner;
@@ -55,6 +60,8 @@ final class PieceFetch implements Fetch {
   private final Map<String, SourceSession> sessions = new LinkedHashMap<>();
   /** Holders whose lists differ from the one in use (or who list none): not used while it stands, not blamed either. */
   private final Set<String> aside = new HashSet<>();
+  /** Holders let go for having no piece this download needed, each with when it may be leased again. */
+  private final Map<String, Long> resting = new HashMap<>();
   /** Holders whose lists are the one in use: if it proves wrong, they all lied. */
   private final Set<String> vouching = new HashSet<>();
   /** Sessions that verified at least one piece and ended without fault: their transfers are complete at the end. */
@@ -132,6 +139,9 @@ final class PieceFetch implements Fetch {
     asking = true;
     Set<String> busy = new HashSet<>(sessions.keySet());
     busy.addAll(aside);
+    long now = System.nanoTime();
+    resting.values().removeIf(until -> until - now <= 0);
+    busy.addAll(resting.keySet());
     download.anotherLease(busy, true)
         .onSuccess(lease -> SourceRequest.pieces(owner.vertx, owner.http, lease.sourceAddress(), download.sha256(), lease.size())
             .onComplete(answer -> listed(lease, answer)))
@@ -236,6 +246,8 @@ final class PieceFetch implements Fetch {
           if (answer.failed()) {
             sessionFailed(session, "its piece list", SourceFailure.reasonFor(answer.cause(), null), answer.cause());
           } else if (answer.result().isEmpty() || !answer.result().get().sameHashes(list)) {
+            LOG.info("{} no longer offers pieces of {}", session.tally.name, download.name());
+            aside.add(session.peerId());
             letGo(session);
           } else {
             SourcePieces pieces = answer.result().get();
@@ -247,20 +259,24 @@ final class PieceFetch implements Fetch {
   }
 
   /**
-   * {@code session}'s holder stopped offering the file (its own download ended or changed): not its
-   * fault. What it gave counts at the end; it is not asked again for this download.
+   * Ends {@code session} without blame: its holder stopped offering the file (its own download
+   * ended or changed), or has had nothing this download needs for a while. What it gave counts at
+   * the end.
    */
   private void letGo(SourceSession session) {
-    LOG.info("{} no longer offers pieces of {}", session.tally.name, download.name());
     session.stop();
     sessions.remove(session.peerId());
     picker.sourceGone(session.peerId());
-    aside.add(session.peerId());
     if (!served.contains(session)) {
       download.reportFailed(session.lease, FailureReason.CANCELLED);
     }
     wakeIdle();
     moreSources();
+  }
+
+  /** How many holders the download fetches from now. */
+  int holders() {
+    return sessions.size();
   }
 
   /** {@code session} gives {@code piece} back unfetched (its holder was busy): another source may take it. */
@@ -377,8 +393,15 @@ final class PieceFetch implements Fetch {
     List.copyOf(sessions.values()).forEach(session -> session.tick(reportProgress));
     if (!checking && !stopped) {
       long now = System.nanoTime();
-      List.copyOf(sessions.values()).stream().filter(session -> session.wantsList(now, PARTIAL_LIST_NANOS))
-          .forEach(this::askAgain);
+      for (SourceSession session : List.copyOf(sessions.values())) {
+        if (session.dryFor(now, DRY_NANOS)) {
+          // Its place may go to a holder with the pieces still missing: the seed, say, or a downloader further on.
+          resting.put(session.peerId(), now + REST_NANOS);
+          letGo(session);
+        } else if (session.wantsList(now, PARTIAL_LIST_NANOS)) {
+          askAgain(session);
+        }
+      }
     }
   }
 

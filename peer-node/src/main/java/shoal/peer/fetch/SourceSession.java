@@ -14,18 +14,20 @@ import shoal.peer.share.PieceLayout;
 import shoal.peer.tracker.TrackerClient.Lease;
 
 /**
- * One holder a piece download fetches from: up to {@value #DEPTH} pieces at a time, each a
- * {@code Range} request of its own, as long as {@link PieceFetch} has pieces for it. Two in flight
- * hide the round trip between pieces: the next request is answered while the last body still
- * streams. It watches the holder's pace (see {@link SourceWatch}) and tells {@link PieceFetch} how
+ * One holder a piece download fetches from: one piece at a time, each a {@code Range} request
+ * of its own, as long as {@link PieceFetch} has pieces for it; two at a time while it is the
+ * download's only holder and has never been busy, so that the next request is answered while the
+ * last body still streams and no round trip is lost between pieces. With several holders the
+ * others fill that gap, and a holder many downloaders want (a seed in a crowd) has each take one
+ * of its upload slots, not two. It watches the holder's pace (see {@link SourceWatch}) and tells {@link PieceFetch} how
  * each piece came out; any failure ends the session, and its pieces go back to the others. The
  * holder's address is resolved and checked once, and every request connects to that address.
  * Lives on the download's context.
  */
 final class SourceSession {
 
-  /** Pieces asked of one holder at once. */
-  static final int DEPTH = 2;
+  /** Pieces asked of a download's only holder at once. */
+  static final int ALONE_DEPTH = 2;
   /** "Busy" answers in a row, each after a pause, after which a holder is given up: about half a minute. */
   private static final int MOST_BUSY_ANSWERS = 15;
 
@@ -46,6 +48,8 @@ final class SourceSession {
   private int busyAnswers;
   /** Set once the holder answered "busy": from then on one piece at a time, so a crowd shares its slots. */
   private boolean contended;
+  /** When the session last had neither a piece under way nor one to take; 0 while it has. */
+  private long idleSince;
 
   /** One piece asked of the holder. */
   private static final class PieceRequest {
@@ -94,6 +98,15 @@ final class SourceSession {
     return partial && idle() && !listAsked && now - listAskedAt >= intervalNanos;
   }
 
+  /**
+   * Whether the holder has only some pieces and has had none to give this download for
+   * {@code nanos}, though its list was asked for again meanwhile: its place is better used by
+   * another holder.
+   */
+  boolean dryFor(long now, long nanos) {
+    return partial && idle() && !listAsked && idleSince != 0 && now - idleSince >= nanos;
+  }
+
   void listAsked(long now) {
     listAsked = true;
     listAskedAt = now;
@@ -108,13 +121,17 @@ final class SourceSession {
     partial = !all;
   }
 
-  /** Takes more pieces while it has fewer than {@value #DEPTH} and there are any for it; otherwise waits to be woken. */
+  /** Takes more pieces while it has fewer under way than it may and there are any for it; otherwise waits to be woken. */
   void next() {
-    while (!ended && !pausing && inFlight.size() < (contended ? 1 : DEPTH)) {
+    while (!ended && !pausing && inFlight.size() < (contended || fetch.holders() > 1 ? 1 : ALONE_DEPTH)) {
       OptionalInt claimed = fetch.claim(this);
       if (claimed.isEmpty()) {
+        if (inFlight.isEmpty() && idleSince == 0) {
+          idleSince = System.nanoTime();
+        }
         return;
       }
+      idleSince = 0;
       fetchPiece(new PieceRequest(claimed.getAsInt(), fetch.isSpare(claimed.getAsInt(), this)));
     }
   }
@@ -157,7 +174,9 @@ final class SourceSession {
   private Future<Void> receive(HttpClientResponse response, PieceRequest asked, long first, long last) {
     Optional<SourceFailure> refusal = SourceRequest.rangeRefusal(response, first, last, lease.size());
     if (refusal.isPresent()) {
-      response.pause();
+      // Nothing of the answer is read: the connection goes with it, rather than stay in the pool
+      // with an unread body (a busy holder's 503, say) and hold the next request back for good.
+      asked.reset(refusal.get());
       return Future.failedFuture(refusal.get());
     }
     asked.writer = fetch.writer(asked.piece, asked.spare, tally);
