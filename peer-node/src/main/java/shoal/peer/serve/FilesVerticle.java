@@ -217,18 +217,23 @@ public final class FilesVerticle extends VerticleBase {
       ErrorResponder.send(response, new ApiError(503, "busy", "This peer is serving as many uploads as it allows; try again shortly."));
       return;
     }
-    Runnable unwatch = watchdog.watch(ctx.request().connection());
-    // Both signals, since a connection closed mid-file fails the send without always ending the
-    // response; a plain flag suffices as both arrive on this verticle's context.
+    // Every signal, since a connection closed mid-file (a downloader that stopped a piece another
+    // holder sent first, say) fails the send without always ending the response, or, with the
+    // upload limit's traffic shaping, without completing the send at all; and the watchdog's,
+    // should the connection close with none of them. A slot missed here would be lost for good.
+    // A plain flag suffices as all arrive on this verticle's context.
     boolean[] released = {false};
+    Runnable[] unwatch = {() -> { }};
     Handler<Object> release = ended -> {
       if (!released[0]) {
         released[0] = true;
-        unwatch.run();
+        unwatch[0].run();
         slots.release();
       }
     };
+    unwatch[0] = watchdog.watch(ctx.request().connection(), () -> release.handle(null));
     ctx.addEndHandler(release::handle);
+    response.closeHandler(release::handle);
     response.sendFile(file.path(), offset, length).onComplete(release::handle);
   }
 

@@ -39,12 +39,21 @@ final class UploadWatchdog {
     this.checkEveryMillis = Math.max(10, timeout.toMillis() / 4);
   }
 
-  /** Starts watching the upload on {@code connection}; run the answer once the upload has ended. */
-  Runnable watch(HttpConnection connection) {
+  /**
+   * Starts watching the upload on {@code connection}; run the answer once the upload has ended.
+   * {@code closed} runs if the connection is found closed while the upload is still watched: an
+   * upload whose end went unnoticed gives its slot back all the same.
+   */
+  Runnable watch(HttpConnection connection, Runnable closed) {
     Channel channel = ((ConnectionBase) connection).channel();
     Progress[] last = {Progress.of(channel)};
     long[] movedAt = {System.nanoTime()};
     long timer = vertx.setPeriodic(checkEveryMillis, id -> {
+      if (!channel.isOpen()) {
+        stop(id);
+        closed.run();
+        return;
+      }
       Progress now = Progress.of(channel);
       // Nothing queued means the downloader keeps up (the upload limit may be what paces it).
       if (now.pending() == 0 || !now.equals(last[0])) {
