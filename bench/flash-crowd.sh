@@ -25,8 +25,6 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-tracker_jar="$root/backend/target/shoal-tracker-fat.jar"
-peer_jar="$root/peer-node/target/shoal-peer-fat.jar"
 results="$root/bench/results"
 java_opts="${SHOAL_BENCH_JAVA_OPTS:--Xmx256m}"
 crowds=("$@")
@@ -35,57 +33,17 @@ size="${SHOAL_BENCH_CROWD_SIZE:-256M}"
 limit="${SHOAL_BENCH_CROWD_LIMIT:-20M}"
 
 command -v python3 >/dev/null || { echo "bench: 'python3' is missing" >&2; exit 1; }
-# Build when a jar is missing or older than the sources, so the run measures the code as it is.
-if [[ ! -f "$tracker_jar" || ! -f "$peer_jar" ]] || [[ -n "$(find common/src/main backend/src/main peer-node/src/main db \
-      webui/src pom.xml common/pom.xml backend/pom.xml peer-node/pom.xml -newer "$peer_jar" -type f 2>/dev/null | head -n 1)" ]]; then
-  echo "bench: building the jars..." >&2
-  mvn -B -q -o -DskipTests package -pl common,webui,backend,peer-node >&2 \
-    || mvn -B -q -DskipTests package -pl common,webui,backend,peer-node >&2
-fi
-mkdir -p "$results"
-
 work="$(mktemp -d "${TMPDIR:-/tmp}/shoal-crowd-bench.XXXXXX")"
 pids=()
-# Stops one process by its pid: SIGTERM (peers leave, the tracker stops its PostgreSQL), SIGKILL after 60 s.
-stop_pid() {
-  local pid="$1"
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
+source "$root/bench/peer-processes.sh"
 cleanup() {
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_pid "${pids[i]}"; done
-  if [[ -f "$work/tracker/pg/postmaster.pid" ]]; then
-    pg_pid="$(head -n 1 "$work/tracker/pg/postmaster.pid" 2>/dev/null || true)"
-    [[ "$pg_pid" =~ ^[0-9]+$ ]] && kill -INT "$pg_pid" 2>/dev/null || true
-  fi
+  stop_all
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-bytes_of() {  # 256M -> 268435456
-  python3 -c "import sys; s=sys.argv[1].upper(); m={'K':1<<10,'M':1<<20,'G':1<<30}; print(int(s[:-1])*m[s[-1]] if s[-1] in m else int(s))" "$1"
-}
-
-# Starts a process whose stdout is a log file and waits for its "listening on http://H:P" line;
-# sets server_url to that URL and adds the process to pids.
-start_server() {
-  local log="$1"; shift
-  "$@" >"$log" 2>"$log.err" &
-  pids+=("$!")
-  for _ in $(seq 1 240); do
-    if grep -q 'listening on http://' "$log" 2>/dev/null; then
-      server_url="$(grep -m1 -o 'listening on http://[^ ]*' "$log" | sed 's/listening on //')"
-      return 0
-    fi
-    kill -0 "${pids[-1]}" 2>/dev/null || { echo "bench: $* exited:" >&2; cat "$log.err" >&2; exit 1; }
-    sleep 0.5
-  done
-  echo "bench: $* did not start in 120 s" >&2
-  exit 1
-}
+build_jars_if_stale
+mkdir -p "$results"
 
 n="$(bytes_of "$size")"
 mkdir -p "$work/seed"

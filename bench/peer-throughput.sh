@@ -33,8 +33,6 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-tracker_jar="$root/backend/target/shoal-tracker-fat.jar"
-peer_jar="$root/peer-node/target/shoal-peer-fat.jar"
 results="$root/bench/results"
 java_opts="${SHOAL_BENCH_JAVA_OPTS:--Xmx256m}"
 sizes=("$@")
@@ -46,59 +44,18 @@ swarm_limit="${SHOAL_BENCH_SWARM_LIMIT:-8M}"
 for tool in nginx curl python3; do
   command -v "$tool" >/dev/null || { echo "bench: '$tool' is missing (nginx: apt-get install -y nginx)" >&2; exit 1; }
 done
-# Build when a jar is missing or older than the sources, so the run measures the code as it is.
-if [[ ! -f "$tracker_jar" || ! -f "$peer_jar" ]] || [[ -n "$(find common/src/main backend/src/main peer-node/src/main db \
-      webui/src pom.xml common/pom.xml backend/pom.xml peer-node/pom.xml -newer "$peer_jar" -type f 2>/dev/null | head -n 1)" ]]; then
-  echo "bench: building the jars..." >&2
-  mvn -B -q -o -DskipTests package -pl common,webui,backend,peer-node >&2 \
-    || mvn -B -q -DskipTests package -pl common,webui,backend,peer-node >&2
-fi
-mkdir -p "$results"
-
 work="$(mktemp -d "${TMPDIR:-/tmp}/shoal-peer-bench.XXXXXX")"
 pids=()
-# Stops one process by its pid: SIGTERM (peers leave, the tracker stops its PostgreSQL), SIGKILL after 60 s.
-stop_pid() {
-  local pid="$1"
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
+source "$root/bench/peer-processes.sh"
 cleanup() {
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_pid "${pids[i]}"; done
-  # An embedded PostgreSQL left behind by a killed tracker: stop that one postmaster by its pid file.
-  if [[ -f "$work/tracker/pg/postmaster.pid" ]]; then
-    pg_pid="$(head -n 1 "$work/tracker/pg/postmaster.pid" 2>/dev/null || true)"
-    [[ "$pg_pid" =~ ^[0-9]+$ ]] && kill -INT "$pg_pid" 2>/dev/null || true
-  fi
+  stop_all
   if [[ -f "$work/nginx/nginx.pid" ]]; then kill -QUIT "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-bytes_of() {  # 256M -> 268435456
-  python3 -c "import sys; s=sys.argv[1].upper(); m={'K':1<<10,'M':1<<20,'G':1<<30}; print(int(s[:-1])*m[s[-1]] if s[-1] in m else int(s))" "$1"
-}
-
-# Starts a process whose stdout is a log file and waits for its "listening on http://H:P" line;
-# sets server_url to that URL and adds the process to pids (no subshell, so that both stick).
-start_server() {
-  local log="$1"; shift
-  "$@" >"$log" 2>"$log.err" &
-  pids+=("$!")
-  for _ in $(seq 1 240); do
-    if grep -q 'listening on http://' "$log" 2>/dev/null; then
-      server_url="$(grep -m1 -o 'listening on http://[^ ]*' "$log" | sed 's/listening on //')"
-      return 0
-    fi
-    kill -0 "${pids[-1]}" 2>/dev/null || { echo "bench: $* exited:" >&2; cat "$log.err" >&2; exit 1; }
-    sleep 0.5
-  done
-  echo "bench: $* did not start in 120 s" >&2
-  exit 1
-}
+build_jars_if_stale
+mkdir -p "$results"
 
 mkdir -p "$work/source" "$work/dest" "$work/curl-out" "$work/nginx/logs" "$work/nginx/tmp"
 # Peers are long-running servers: each pair first moves this file once (256 MiB, 64 pieces), so that the JIT has
