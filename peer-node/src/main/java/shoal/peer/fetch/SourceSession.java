@@ -19,10 +19,12 @@ import shoal.peer.tracker.TrackerClient.Lease;
  * download's only holder and has never been busy, so that the next request is answered while the
  * last body still streams and no round trip is lost between pieces. With several holders the
  * others fill that gap, and a holder many downloaders want (a seed in a crowd) has each take one
- * of its upload slots, not two. It watches the holder's pace (see {@link SourceWatch}) and tells {@link PieceFetch} how
- * each piece came out; any failure ends the session, and its pieces go back to the others. The
- * holder's address is resolved and checked once, and every request connects to that address.
- * Lives on the download's context.
+ * of its upload slots, not two. A busy holder is asked again after a pause; a holder with only
+ * some pieces is asked for its list again when it has none left to give. It watches the holder's
+ * pace (see {@link SourceWatch}) and tells {@link PieceFetch} how each piece came out; any other
+ * failure ends the session, and its pieces go back to the others. The holder's address is
+ * resolved and checked once, and every request connects to that address. Lives on the
+ * download's context.
  */
 final class SourceSession {
 
