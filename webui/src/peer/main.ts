@@ -132,6 +132,8 @@ function renderDownloads(): void {
   });
   byId('downloads').replaceChildren(...rows);
   byId('downloads-empty').hidden = rows.length > 0;
+  // The counter beside the table counts what the table shows as under way, as each event arrives.
+  byId('status-downloads').textContent = String([...downloads.values()].filter((d) => !FINISHED.has(d.state)).length);
 }
 
 /** Each source on a line of its own: who, how much it gave, how fast it gives now, how many pieces. */

@@ -100,7 +100,7 @@ class PeerControlPageBrowserTest {
   }
 
   @Test
-  @DisplayName("a running download shows its rate, ETA and source with the source's bytes, rate and pieces; Cancel stops it, removes the partial file and shows it cancelled")
+  @DisplayName("a running download shows its rate, ETA and source with the source's bytes, rate and pieces, and counts in Downloads; Cancel stops it, removes the partial file and shows it cancelled")
   void showsRateEtaSourcesAndCancels() throws Exception {
     // 16 MiB at 1 MiB/s: about 16 s, so the row is seen running and cancelled long before it could finish.
     String sha256 = TestFiles.random(holderShare.resolve("long-lecture.mp4"), 16L << 20, 11);
@@ -115,6 +115,7 @@ class PeerControlPageBrowserTest {
     browser.waitFor(Duration.ofSeconds(10), d -> displayed(row)
         && browser.text(row + " td:nth-child(3)").matches("\\d+(\\.\\d)? (KiB|MiB)/s")
         && browser.text(row + " td:nth-child(4)").matches("\\d+ (s|min)"));
+    assertThat(browser.text("#status-downloads")).as("the Downloads counter while one runs").isEqualTo("1");
     String source = row + " td:nth-child(5) li[data-peer-id='" + holder.peerId() + "']";
     // The source's line: the start of its peer id, the bytes it sent, its rate now, and its verified pieces.
     browser.waitFor(Duration.ofSeconds(10), d -> displayed(source) && browser.text(source).matches(
@@ -140,6 +141,7 @@ class PeerControlPageBrowserTest {
     assertThat(browser.text("#downloads tr.cancelled td:nth-child(1)")).contains("cancelled");
     assertThat(browser.findAll("#downloads tr.cancelled button")).as("no Cancel button on a finished download").isEmpty();
     assertThat(browser.text("#downloads tr.cancelled td:nth-child(3)")).as("no rate once stopped").isEqualTo("—");
+    assertThat(browser.text("#status-downloads")).as("the Downloads counter once it stopped").isEqualTo("0");
     Eventually.within(Duration.ofSeconds(5), () -> {
       try (Stream<Path> left = Files.walk(userShare)) {
         assertThat(left.filter(Files::isRegularFile).filter(path -> !path.endsWith(".shoal/hashes.tsv")))
