@@ -10,10 +10,6 @@ import shoal.peer.share.PieceHashes;
  */
 record SourcePieces(PieceHashes hashes, BitSet held) {
 
-  static SourcePieces whole(PieceHashes hashes) {
-    return new SourcePieces(hashes, null);
-  }
-
   /** Whether the holder has every piece. */
   boolean isWhole() {
     return held == null || held.cardinality() == hashes.count();
