@@ -14,6 +14,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
 import java.util.concurrent.TimeUnit;
+import shoal.common.http.ApiDocument;
 import shoal.common.http.ApiError;
 import shoal.common.http.ConnectionCap;
 import shoal.common.http.ConnectionGuard;
@@ -47,6 +48,8 @@ public final class TrackerVerticle extends VerticleBase {
 
   /** The dashboard's files, built from webui/ and packed into the jar. */
   private static final String DASHBOARD = "webroot/dashboard";
+  /** The OpenAPI 3.1 document of the REST API, written by hand beside the code it describes. */
+  private static final String API_DOCUMENT = "openapi/tracker.json";
 
   private final PrometheusMeterRegistry metrics;
   private final ConnectionCap connections;
@@ -92,7 +95,8 @@ public final class TrackerVerticle extends VerticleBase {
     dbTimeouts = config.dbTimeouts();
     guard = new ConnectionGuard(vertx, config.idleTimeout(), connections);
     server = guard.install(vertx.createHttpServer(guard.applyTo(new HttpServerOptions().setCompressionSupported(true))));
-    return server.requestHandler(router(config)).listen(config.port(), config.host());
+    return ApiDocument.load(vertx, API_DOCUMENT)
+        .compose(document -> server.requestHandler(router(config, document)).listen(config.port(), config.host()));
   }
 
   /** Stops accepting requests and gives those in flight a few seconds to finish. */
@@ -106,7 +110,7 @@ public final class TrackerVerticle extends VerticleBase {
     return server.actualPort();
   }
 
-  private Router router(TrackerConfig config) {
+  private Router router(TrackerConfig config, ApiDocument document) {
     Router router = Router.router(vertx);
     router.route().handler(guard);
     router.route().handler(new OriginPolicy(config.access().allowedOrigins()));
@@ -137,6 +141,7 @@ public final class TrackerVerticle extends VerticleBase {
     router.post("/api/v1/transfers/:transferId/fail").handler(transferApi::failTransfer);
 
     router.get("/api/v1/stats").handler(opsApi::stats);
+    router.get("/api/v1/openapi.json").handler(document);
     router.get("/health").handler(opsApi::health);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics));
     router.route("/eventbus/*").subRouter(eventBusBridge());

@@ -19,7 +19,9 @@ import shoal.common.transfer.PieceBitfield;
 
 /**
  * The tracker's REST API as a test (or a peer) calls it: real HTTP, blocking calls with a bound,
- * for test threads only.
+ * for test threads only. Every answer is checked against the API's OpenAPI document
+ * ({@link ApiDocumentCheck}), so a test fails when the API answers something the document does not
+ * describe.
  */
 public final class TrackerApi {
 
@@ -27,10 +29,18 @@ public final class TrackerApi {
 
   private final WebClient client;
   private final String baseUrl;
+  private final ApiDocumentCheck document;
 
+  /** A client of the tracker at {@code baseUrl}, checked against the tracker's document. */
   public TrackerApi(Vertx vertx, String baseUrl) {
+    this(vertx, baseUrl, ApiDocumentCheck.of(ApiDocumentCheck.TRACKER));
+  }
+
+  /** A client of the API at {@code baseUrl}, checked against {@code document} (the peer's control port has its own). */
+  public TrackerApi(Vertx vertx, String baseUrl, ApiDocumentCheck document) {
     this.client = WebClient.create(vertx, new WebClientOptions(), new PoolOptions().setHttp1MaxSize(64));
     this.baseUrl = baseUrl;
+    this.document = document;
   }
 
   /** A registered peer: its id and token. */
@@ -104,23 +114,30 @@ public final class TrackerApi {
     if (token != null) {
       request.bearerTokenAuthentication(token);
     }
+    Future<HttpResponse<Buffer>> sent;
     if (body == null) {
-      return request.send();
+      sent = request.send();
+    } else if (body instanceof Buffer buffer) {
+      sent = request.putHeader("Content-Type", "application/json").sendBuffer(buffer);
+    } else {
+      sent = request.putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(body.toString()));
     }
-    if (body instanceof Buffer buffer) {
-      return request.putHeader("Content-Type", "application/json").sendBuffer(buffer);
-    }
-    return request.putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(body.toString()));
+    return sent.map(response -> checked(method, path, response));
   }
 
   /** Sends exactly {@code headers} and {@code body} (null for none), nothing added: for requests a browser or a forger makes. */
   public HttpResponse<Buffer> sendRaw(HttpMethod method, String path, MultiMap headers, Buffer body) {
     HttpRequest<Buffer> request = client.requestAbs(method, baseUrl + path).putHeaders(headers);
-    return await(body == null ? request.send() : request.sendBuffer(body));
+    return checked(method, path, await(body == null ? request.send() : request.sendBuffer(body)));
   }
 
   public HttpResponse<Buffer> send(HttpMethod method, String path, String token, Object body) {
     return await(sendAsync(method, path, token, body));
+  }
+
+  private HttpResponse<Buffer> checked(HttpMethod method, String path, HttpResponse<Buffer> response) {
+    document.check(method, path, response.statusCode(), response.headers(), response.body());
+    return response;
   }
 
   public static <T> T await(Future<T> future) {

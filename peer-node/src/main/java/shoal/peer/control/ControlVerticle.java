@@ -11,6 +11,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.time.Duration;
+import shoal.common.http.ApiDocument;
 import shoal.common.http.ApiError;
 import shoal.common.http.ConnectionCap;
 import shoal.common.http.ConnectionGuard;
@@ -34,6 +35,8 @@ public final class ControlVerticle extends VerticleBase {
   private static final String CONTROL_SOCKET = "/control";
   /** The control page's files, built from webui/ and packed into the jar. */
   private static final String PAGE = "webroot/peer";
+  /** The OpenAPI 3.1 document of the control API, written by hand beside the code it describes. */
+  private static final String API_DOCUMENT = "openapi/peer-control.json";
 
   private final ControlService service;
   private final ControlAccess access;
@@ -58,7 +61,8 @@ public final class ControlVerticle extends VerticleBase {
     server = guard.install(vertx.createHttpServer(guard.applyTo(new HttpServerOptions())))
         .webSocketHandshakeHandler(guard.handshakes(this::checkHandshake))
         .webSocketHandler(guard.webSockets(socket -> ControlSocket.serve(vertx, socket, service, idleTimeout)));
-    return server.requestHandler(router()).listen(port, LOOPBACK);
+    return ApiDocument.load(vertx, API_DOCUMENT)
+        .compose(document -> server.requestHandler(router(document)).listen(port, LOOPBACK));
   }
 
   @Override
@@ -71,7 +75,7 @@ public final class ControlVerticle extends VerticleBase {
     return server.actualPort();
   }
 
-  private Router router() {
+  private Router router(ApiDocument document) {
     Router router = Router.router(vertx);
     router.route().handler(guard);
     // The page's script and styles are the same for everyone and hold no data: a browser fetches
@@ -89,6 +93,7 @@ public final class ControlVerticle extends VerticleBase {
     router.get("/api/v1/downloads/:downloadId").handler(this::getDownload);
     router.delete("/api/v1/downloads/:downloadId").handler(this::cancelDownload);
     router.post("/api/v1/leave").handler(this::leave);
+    router.get("/api/v1/openapi.json").handler(document);
 
     router.route().failureHandler(new ErrorResponder(e -> false));
     router.errorHandler(404, ctx -> ErrorResponder.send(ctx.response(),
