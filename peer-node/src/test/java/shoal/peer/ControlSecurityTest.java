@@ -76,6 +76,7 @@ class ControlSecurityTest {
   @CsvSource({
       "GET, /", "GET, /api/v1/status", "GET, /api/v1/files", "GET, /api/v1/search?q=x", "POST, /api/v1/downloads",
       "GET, /api/v1/downloads", "GET, /api/v1/downloads/123", "DELETE, /api/v1/downloads/123", "POST, /api/v1/leave",
+      "GET, /api/v1/openapi.json",
       "GET, /control", "GET, /nowhere"})
   @DisplayName("Every control call without the token, or with a wrong one, is 401")
   void refusesWithoutToken(String method, String path) throws Exception {

@@ -48,7 +48,7 @@ class DownloadResumeTest {
     // Paced, so that the kill lands mid-file: 256 MiB at 32 MiB/s takes 8 s.
     network.peer("holder", holderShare, config -> config.withUploadLimit(32L << 20));
     ChildJvm first = downloader(share, logs);
-    TrackerApi control = new TrackerApi(vertx, first.urls().get(1));
+    TrackerApi control = PeerNetwork.controlClient(vertx, first.urls().get(1));
     try {
       var started = control.post("/api/v1/downloads", TOKEN, new JsonObject().put("sha256", sha256));
       assertThat(started.statusCode()).as(started.bodyAsString()).isEqualTo(202);
@@ -63,7 +63,7 @@ class DownloadResumeTest {
     assertThat(onDisk).as("bytes of the pieces listed as verified on disk").isGreaterThan(SIZE * 2 / 5).isLessThan(SIZE);
 
     ChildJvm second = downloader(share, logs);
-    TrackerApi again = new TrackerApi(vertx, second.urls().get(1));
+    TrackerApi again = PeerNetwork.controlClient(vertx, second.urls().get(1));
     try {
       Eventually.within(Duration.ofSeconds(90), () -> {
         JsonArray downloads = again.send(HttpMethod.GET, "/api/v1/downloads", TOKEN, null).bodyAsJsonArray();

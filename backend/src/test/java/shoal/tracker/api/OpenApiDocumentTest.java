@@ -84,7 +84,7 @@ class OpenApiDocumentTest {
         "GET /api/v1/partials", "GET /api/v1/files", "GET /api/v1/files/{sha256}", "POST /api/v1/transfers",
         "GET /api/v1/transfers", "POST /api/v1/transfers/{transferId}/progress",
         "POST /api/v1/transfers/{transferId}/complete", "POST /api/v1/transfers/{transferId}/fail",
-        "GET /api/v1/stats", "GET /api/v1/openapi.json", "GET /health", "GET /metrics", "GET /");
+        "GET /api/v1/stats", "GET /api/v1/openapi.json", "GET /health", "GET /metrics", "GET /eventbus/info", "GET /");
     // Each documented route exists: none of them answers the router's own 404 or 405.
     String someone = "00000000-0000-0000-0000-000000000000";
     String hash = TrackerApi.sha("documented");

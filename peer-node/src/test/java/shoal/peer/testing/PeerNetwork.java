@@ -16,6 +16,7 @@ import shoal.peer.PeerNode;
 import shoal.tracker.Tracker;
 import shoal.tracker.TrackerConfig;
 import shoal.tracker.db.DatabaseUrl;
+import shoal.tracker.testing.ApiDocumentCheck;
 import shoal.tracker.testing.TestPostgres;
 import shoal.tracker.testing.TestTrackers;
 import shoal.tracker.testing.TrackerApi;
@@ -148,7 +149,12 @@ public final class PeerNetwork implements AutoCloseable, BeforeEachCallback, Aft
 
   /** A blocking client for a node's control port; the token goes as a bearer token. */
   public TrackerApi control(PeerNode node) {
-    return new TrackerApi(vertx, "http://127.0.0.1:" + node.controlPort());
+    return controlClient(vertx, "http://127.0.0.1:" + node.controlPort());
+  }
+
+  /** A blocking client for the control port at {@code url}, every answer checked against the control API's document. */
+  public static TrackerApi controlClient(Vertx vertx, String url) {
+    return new TrackerApi(vertx, url, ApiDocumentCheck.of(ApiDocumentCheck.PEER_CONTROL));
   }
 
   @Override
