@@ -2,6 +2,7 @@ package shoal.tracker.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -35,10 +36,11 @@ class OpenApiDocumentTest {
   static final TrackerExtension tracker = new TrackerExtension();
 
   @Test
-  @DisplayName("is a valid OpenAPI 3.1 document, by Vert.x's validator and the OpenAPI 3.1 schema")
+  @DisplayName("is a valid OpenAPI 3.1 document, by the OpenAPI 3.1 schema (JSON Schema 2020-12 schemas included) and Vert.x's contract loader")
   void validOpenApi31(Vertx vertx) throws Exception {
     JsonObject document = ApiDocumentCheck.read(ApiDocumentCheck.TRACKER);
 
+    assertThat(ApiDocumentCheck.problems(vertx, document)).as("what the OpenAPI 3.1 schema finds wrong").isEmpty();
     OpenAPIContract contract = OpenAPIContract.from(vertx, document).await(30, java.util.concurrent.TimeUnit.SECONDS);
 
     assertThat(contract.getVersion()).isEqualTo(OpenAPIVersion.V3_1);
@@ -46,15 +48,17 @@ class OpenApiDocumentTest {
   }
 
   @Test
-  @DisplayName("a broken document is refused by the same validator, with a message")
-  void brokenDocumentRefused(Vertx vertx) {
-    JsonObject broken = ApiDocumentCheck.read(ApiDocumentCheck.TRACKER);
-    broken.getJsonObject("paths").getJsonObject("/api/v1/stats").getJsonObject("get").put("responses", "none");
+  @DisplayName("a broken document is refused by the same checks, each with a message")
+  void brokenDocumentRefused(Vertx vertx) throws Exception {
+    JsonObject noResponses = ApiDocumentCheck.read(ApiDocumentCheck.TRACKER);
+    noResponses.getJsonObject("paths").getJsonObject("/api/v1/stats").getJsonObject("get").put("responses", "none");
+    JsonObject badSchema = ApiDocumentCheck.read(ApiDocumentCheck.TRACKER);
+    badSchema.getJsonObject("components").getJsonObject("schemas").getJsonObject("Stats").put("type", "obect");
 
-    var outcome = OpenAPIContract.from(vertx, broken);
-
-    assertThat(TrackerApi.await(outcome.map(ok -> "loaded").recover(e -> io.vertx.core.Future.succeededFuture(
-        e.getMessage())))).isNotEqualTo("loaded").isNotBlank();
+    assertThat(ApiDocumentCheck.problems(vertx, noResponses)).isNotEmpty();
+    assertThat(ApiDocumentCheck.problems(vertx, badSchema)).anySatisfy(problem -> assertThat(problem).contains("Stats"));
+    assertThat(TrackerApi.await(OpenAPIContract.from(vertx, noResponses).map(ok -> "loaded")
+        .recover(e -> Future.succeededFuture(e.getMessage())))).isNotEqualTo("loaded").isNotBlank();
   }
 
   @Test

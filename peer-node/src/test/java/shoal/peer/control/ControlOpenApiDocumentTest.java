@@ -54,10 +54,11 @@ class ControlOpenApiDocumentTest {
   }
 
   @Test
-  @DisplayName("is a valid OpenAPI 3.1 document, by Vert.x's validator and the OpenAPI 3.1 schema")
+  @DisplayName("is a valid OpenAPI 3.1 document, by the OpenAPI 3.1 schema (JSON Schema 2020-12 schemas included) and Vert.x's contract loader")
   void validOpenApi31(Vertx vertx) throws Exception {
     JsonObject document = ApiDocumentCheck.read(ApiDocumentCheck.PEER_CONTROL);
 
+    assertThat(ApiDocumentCheck.problems(vertx, document)).as("what the OpenAPI 3.1 schema finds wrong").isEmpty();
     OpenAPIContract contract = OpenAPIContract.from(vertx, document).await(30, TimeUnit.SECONDS);
 
     assertThat(contract.getVersion()).isEqualTo(OpenAPIVersion.V3_1);
@@ -66,15 +67,17 @@ class ControlOpenApiDocumentTest {
   }
 
   @Test
-  @DisplayName("a broken document is refused by the same validator, with a message")
-  void brokenDocumentRefused(Vertx vertx) {
-    JsonObject broken = ApiDocumentCheck.read(ApiDocumentCheck.PEER_CONTROL);
-    broken.getJsonObject("paths").getJsonObject("/api/v1/status").getJsonObject("get").remove("responses");
+  @DisplayName("a broken document is refused by the same checks, each with a message")
+  void brokenDocumentRefused(Vertx vertx) throws Exception {
+    JsonObject noResponses = ApiDocumentCheck.read(ApiDocumentCheck.PEER_CONTROL);
+    noResponses.getJsonObject("paths").getJsonObject("/api/v1/status").getJsonObject("get").put("responses", "none");
+    JsonObject badSchema = ApiDocumentCheck.read(ApiDocumentCheck.PEER_CONTROL);
+    badSchema.getJsonObject("components").getJsonObject("schemas").getJsonObject("Status").put("type", "obect");
 
-    Future<String> outcome = OpenAPIContract.from(vertx, broken).map(ok -> "loaded")
-        .recover(e -> Future.succeededFuture(e.getMessage()));
-
-    assertThat(TrackerApi.await(outcome)).isNotEqualTo("loaded").isNotBlank();
+    assertThat(ApiDocumentCheck.problems(vertx, noResponses)).isNotEmpty();
+    assertThat(ApiDocumentCheck.problems(vertx, badSchema)).anySatisfy(problem -> assertThat(problem).contains("Status"));
+    assertThat(TrackerApi.await(OpenAPIContract.from(vertx, noResponses).map(ok -> "loaded")
+        .recover(e -> Future.succeededFuture(e.getMessage())))).isNotEqualTo("loaded").isNotBlank();
   }
 
   @Test
