@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import shoal.tracker.testing.ApiDocumentCheck;
+import shoal.tracker.testing.OpenApiDocuments;
 import shoal.tracker.testing.TrackerApi;
 import shoal.tracker.testing.TrackerExtension;
 
@@ -38,9 +38,9 @@ class OpenApiDocumentTest {
   @Test
   @DisplayName("is a valid OpenAPI 3.1 document, by the OpenAPI 3.1 schema (JSON Schema 2020-12 schemas included) and Vert.x's contract loader")
   void validOpenApi31(Vertx vertx) throws Exception {
-    JsonObject document = ApiDocumentCheck.read(ApiDocumentCheck.TRACKER);
+    JsonObject document = OpenApiDocuments.read(OpenApiDocuments.TRACKER);
 
-    assertThat(ApiDocumentCheck.problems(vertx, document)).as("what the OpenAPI 3.1 schema finds wrong").isEmpty();
+    assertThat(OpenApiDocuments.problems(vertx, document)).as("what the OpenAPI 3.1 schema finds wrong").isEmpty();
     OpenAPIContract contract = OpenAPIContract.from(vertx, document).await(30, java.util.concurrent.TimeUnit.SECONDS);
 
     assertThat(contract.getVersion()).isEqualTo(OpenAPIVersion.V3_1);
@@ -50,13 +50,13 @@ class OpenApiDocumentTest {
   @Test
   @DisplayName("a broken document is refused by the same checks, each with a message")
   void brokenDocumentRefused(Vertx vertx) throws Exception {
-    JsonObject noResponses = ApiDocumentCheck.read(ApiDocumentCheck.TRACKER);
+    JsonObject noResponses = OpenApiDocuments.read(OpenApiDocuments.TRACKER);
     noResponses.getJsonObject("paths").getJsonObject("/api/v1/stats").getJsonObject("get").put("responses", "none");
-    JsonObject badSchema = ApiDocumentCheck.read(ApiDocumentCheck.TRACKER);
+    JsonObject badSchema = OpenApiDocuments.read(OpenApiDocuments.TRACKER);
     badSchema.getJsonObject("components").getJsonObject("schemas").getJsonObject("Stats").put("type", "obect");
 
-    assertThat(ApiDocumentCheck.problems(vertx, noResponses)).isNotEmpty();
-    assertThat(ApiDocumentCheck.problems(vertx, badSchema)).anySatisfy(problem -> assertThat(problem).contains("Stats"));
+    assertThat(OpenApiDocuments.problems(vertx, noResponses)).isNotEmpty();
+    assertThat(OpenApiDocuments.problems(vertx, badSchema)).anySatisfy(problem -> assertThat(problem).contains("Stats"));
     assertThat(TrackerApi.await(OpenAPIContract.from(vertx, noResponses).map(ok -> "loaded")
         .recover(e -> Future.succeededFuture(e.getMessage())))).isNotEqualTo("loaded").isNotBlank();
   }
@@ -68,14 +68,14 @@ class OpenApiDocumentTest {
 
     assertThat(served.statusCode()).isEqualTo(200);
     assertThat(served.getHeader("Content-Type")).isEqualTo("application/json");
-    assertThat(served.bodyAsJsonObject()).isEqualTo(ApiDocumentCheck.read(ApiDocumentCheck.TRACKER));
+    assertThat(served.bodyAsJsonObject()).isEqualTo(OpenApiDocuments.read(OpenApiDocuments.TRACKER));
   }
 
   @Test
   @DisplayName("names every route of the tracker's REST API, and no route that does not exist")
   void everyRouteDocumented(Vertx vertx) {
     TrackerApi api = tracker.api(vertx);
-    JsonObject paths = ApiDocumentCheck.read(ApiDocumentCheck.TRACKER).getJsonObject("paths");
+    JsonObject paths = OpenApiDocuments.read(OpenApiDocuments.TRACKER).getJsonObject("paths");
     Set<String> documented = new TreeSet<>();
     paths.forEach(path -> ((JsonObject) path.getValue()).fieldNames().stream()
         .filter(method -> !method.equals("parameters"))

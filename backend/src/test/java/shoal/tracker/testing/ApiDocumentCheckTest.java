@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 @DisplayName("Answers checked against the OpenAPI document")
 class ApiDocumentCheckTest {
 
-  private final ApiDocumentCheck tracker = ApiDocumentCheck.of(ApiDocumentCheck.TRACKER);
+  private final ApiDocumentCheck tracker = ApiDocumentCheck.of(OpenApiDocuments.TRACKER);
   private static final String STATS = "{\"peers\":1,\"files\":2,\"holdings\":2,\"activeTransfers\":0,"
       + "\"completedTransfers\":0,\"bytesTransferred\":0}";
 

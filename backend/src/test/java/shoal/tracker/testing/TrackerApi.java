@@ -33,7 +33,7 @@ public final class TrackerApi {
 
   /** A client of the tracker at {@code baseUrl}, checked against the tracker's document. */
   public TrackerApi(Vertx vertx, String baseUrl) {
-    this(vertx, baseUrl, ApiDocumentCheck.of(ApiDocumentCheck.TRACKER));
+    this(vertx, baseUrl, ApiDocumentCheck.of(OpenApiDocuments.TRACKER));
   }
 
   /** A client of the API at {@code baseUrl}, checked against {@code document} (the peer's control port has its own). */

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import shoal.peer.PeerNode;
 import shoal.peer.testing.PeerNetwork;
 import shoal.peer.testing.TestFiles;
-import shoal.tracker.testing.ApiDocumentCheck;
+import shoal.tracker.testing.OpenApiDocuments;
 import shoal.tracker.testing.TrackerApi;
 
 /**
@@ -56,9 +56,9 @@ class ControlOpenApiDocumentTest {
   @Test
   @DisplayName("is a valid OpenAPI 3.1 document, by the OpenAPI 3.1 schema (JSON Schema 2020-12 schemas included) and Vert.x's contract loader")
   void validOpenApi31(Vertx vertx) throws Exception {
-    JsonObject document = ApiDocumentCheck.read(ApiDocumentCheck.PEER_CONTROL);
+    JsonObject document = OpenApiDocuments.read(OpenApiDocuments.PEER_CONTROL);
 
-    assertThat(ApiDocumentCheck.problems(vertx, document)).as("what the OpenAPI 3.1 schema finds wrong").isEmpty();
+    assertThat(OpenApiDocuments.problems(vertx, document)).as("what the OpenAPI 3.1 schema finds wrong").isEmpty();
     OpenAPIContract contract = OpenAPIContract.from(vertx, document).await(30, TimeUnit.SECONDS);
 
     assertThat(contract.getVersion()).isEqualTo(OpenAPIVersion.V3_1);
@@ -69,13 +69,13 @@ class ControlOpenApiDocumentTest {
   @Test
   @DisplayName("a broken document is refused by the same checks, each with a message")
   void brokenDocumentRefused(Vertx vertx) throws Exception {
-    JsonObject noResponses = ApiDocumentCheck.read(ApiDocumentCheck.PEER_CONTROL);
+    JsonObject noResponses = OpenApiDocuments.read(OpenApiDocuments.PEER_CONTROL);
     noResponses.getJsonObject("paths").getJsonObject("/api/v1/status").getJsonObject("get").put("responses", "none");
-    JsonObject badSchema = ApiDocumentCheck.read(ApiDocumentCheck.PEER_CONTROL);
+    JsonObject badSchema = OpenApiDocuments.read(OpenApiDocuments.PEER_CONTROL);
     badSchema.getJsonObject("components").getJsonObject("schemas").getJsonObject("Status").put("type", "obect");
 
-    assertThat(ApiDocumentCheck.problems(vertx, noResponses)).isNotEmpty();
-    assertThat(ApiDocumentCheck.problems(vertx, badSchema)).anySatisfy(problem -> assertThat(problem).contains("Status"));
+    assertThat(OpenApiDocuments.problems(vertx, noResponses)).isNotEmpty();
+    assertThat(OpenApiDocuments.problems(vertx, badSchema)).anySatisfy(problem -> assertThat(problem).contains("Status"));
     assertThat(TrackerApi.await(OpenAPIContract.from(vertx, noResponses).map(ok -> "loaded")
         .recover(e -> Future.succeededFuture(e.getMessage())))).isNotEqualTo("loaded").isNotBlank();
   }
@@ -90,7 +90,7 @@ class ControlOpenApiDocumentTest {
 
     assertThat(served.statusCode()).isEqualTo(200);
     assertThat(served.getHeader("Content-Type")).isEqualTo("application/json");
-    assertThat(served.bodyAsJsonObject()).isEqualTo(ApiDocumentCheck.read(ApiDocumentCheck.PEER_CONTROL));
+    assertThat(served.bodyAsJsonObject()).isEqualTo(OpenApiDocuments.read(OpenApiDocuments.PEER_CONTROL));
     assertThat(refused.statusCode()).isEqualTo(401);
   }
 
@@ -98,7 +98,7 @@ class ControlOpenApiDocumentTest {
   @DisplayName("names every route of the control API, and no route that does not exist")
   void everyRouteDocumented(Vertx vertx) {
     TrackerApi control = network.control(peer);
-    JsonObject paths = ApiDocumentCheck.read(ApiDocumentCheck.PEER_CONTROL).getJsonObject("paths");
+    JsonObject paths = OpenApiDocuments.read(OpenApiDocuments.PEER_CONTROL).getJsonObject("paths");
     Set<String> documented = new TreeSet<>();
     paths.forEach(path -> ((JsonObject) path.getValue()).fieldNames().stream()
         .filter(method -> !method.equals("parameters"))

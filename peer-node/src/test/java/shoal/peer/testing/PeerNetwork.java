@@ -17,6 +17,7 @@ import shoal.tracker.Tracker;
 import shoal.tracker.TrackerConfig;
 import shoal.tracker.db.DatabaseUrl;
 import shoal.tracker.testing.ApiDocumentCheck;
+import shoal.tracker.testing.OpenApiDocuments;
 import shoal.tracker.testing.TestPostgres;
 import shoal.tracker.testing.TestTrackers;
 import shoal.tracker.testing.TrackerApi;
@@ -154,7 +155,7 @@ public final class PeerNetwork implements AutoCloseable, BeforeEachCallback, Aft
 
   /** A blocking client for the control port at {@code url}, every answer checked against the control API's document. */
   public static TrackerApi controlClient(Vertx vertx, String url) {
-    return new TrackerApi(vertx, url, ApiDocumentCheck.of(ApiDocumentCheck.PEER_CONTROL));
+    return new TrackerApi(vertx, url, ApiDocumentCheck.of(OpenApiDocuments.PEER_CONTROL));
   }
 
   @Override
