@@ -24,10 +24,17 @@ import java.util.stream.Collectors;
  *
  * <p>A path or method the document does not describe may only be answered with the generic
  * refusals every path gives (404 {@code not_found}, 405 {@code method_not_allowed}, and the
- * refusals that run before routing: 401, 403, 408, 413, 415), in the error shape; and a CORS
- * preflight ({@code OPTIONS}) with an empty 200 or 204.
+ * refusals that run before routing: 401, 403, 408, 413, 415), in the error shape; a CORS
+ * preflight ({@code OPTIONS}) with an empty 200 or 204. The SockJS bridge's session transports are
+ * left unchecked.
  */
 public final class ApiDocumentCheck {
+
+  /**
+   * Where the tracker's SockJS bridge keeps its sessions: their transports answer in SockJS's own
+   * protocol (frames of text, JavaScript), which the document names but OpenAPI cannot describe.
+   */
+  private static final String SOCKJS_TRANSPORTS = "/eventbus/";
 
   private static final Map<String, ApiDocumentCheck> LOADED = new ConcurrentHashMap<>();
 
@@ -60,6 +67,9 @@ public final class ApiDocumentCheck {
       if (body != null && body.length() > 0) {
         throw new AssertionError(what + " with a body, which a preflight answer has not: " + text(body));
       }
+      return;
+    }
+    if (operation == null && path.startsWith(SOCKJS_TRANSPORTS)) {
       return;
     }
     if (operation == null) {

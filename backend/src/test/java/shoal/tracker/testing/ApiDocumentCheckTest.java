@@ -69,6 +69,17 @@ class ApiDocumentCheckTest {
         .isInstanceOf(AssertionError.class);
   }
 
+  @Test
+  @DisplayName("the SockJS bridge's session transports speak SockJS, and are left to it")
+  void sockJsTransportsLeftAlone() {
+    MultiMap javascript = MultiMap.caseInsensitiveMultiMap().add("Content-Type", "application/javascript; charset=UTF-8");
+
+    assertThatCode(() -> tracker.check(HttpMethod.POST, "/eventbus/000/abc/xhr", 200, javascript, Buffer.buffer("o\n")))
+        .doesNotThrowAnyException();
+    assertThatThrownBy(() -> tracker.check(HttpMethod.GET, "/eventbus/info", 200, json(), Buffer.buffer("[]")))
+        .isInstanceOf(AssertionError.class);
+  }
+
   private static MultiMap json() {
     return MultiMap.caseInsensitiveMultiMap().add("Content-Type", "application/json");
   }
