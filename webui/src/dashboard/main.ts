@@ -17,12 +17,17 @@ interface Stats { peers: number; files: number; holdings: number; activeTransfer
 interface TransferView extends Transfer { rate: number; lastBytes: number; lastAt: number }
 
 const FINISHED_ROW_MILLIS = 6_000;
+/** Active transfers read into the table; a busier network shows its total in the counter only. */
+const TRANSFER_ROWS = 100;
 
 const peers = new Map<string, Peer>();
 const transfers = new Map<string, TransferView>();
 const partials = new PartialHolders();
 /** Bytes moved network-wide: read with the stats, then carried forward by progress events. */
 let bytesTransferred = 0;
+/** The tracker's count of active transfers, shown only when the table cannot hold them all. */
+let activeTransfersReported = 0;
+let transferTableFull = false;
 const chart = new RateChart(byId('rate-chart'));
 
 async function getJson<T>(path: string): Promise<T> {
@@ -56,7 +61,8 @@ const loadStats = latestOnly(() => getJson<Stats>('/api/v1/stats'), (stats) => {
   byId('stat-peers').textContent = String(stats.peers);
   byId('stat-files').textContent = String(stats.files);
   byId('stat-holdings').textContent = String(stats.holdings);
-  byId('stat-active').textContent = String(stats.activeTransfers);
+  activeTransfersReported = stats.activeTransfers;
+  showActiveCount();
   byId('stat-completed').textContent = String(stats.completedTransfers);
   showBytesTransferred(stats.bytesTransferred);
 });
@@ -66,8 +72,9 @@ function showBytesTransferred(total: number): void {
   byId('stat-bytes').textContent = bytes(total);
 }
 
-const loadTransfers = latestOnly(() => getJson<Transfer[]>('/api/v1/transfers?state=active'), (active) => {
+const loadTransfers = latestOnly(() => getJson<Transfer[]>(`/api/v1/transfers?state=active&limit=${TRANSFER_ROWS}`), (active) => {
   const now = Date.now();
+  transferTableFull = active.length >= TRANSFER_ROWS;
   for (const [id, view] of transfers) {
     if (view.state === 'active' && !active.some((t) => t.transferId === id)) transfers.delete(id);
   }
@@ -166,7 +173,7 @@ function onProgress(transferId: string, newBytes: number): void {
     const instant = delta / seconds;
     view.rate = view.rate === 0 ? instant : 0.6 * instant + 0.4 * view.rate;
   }
-  chart.add(delta);
+  chart.add(delta, view.lastAt, now);
   showBytesTransferred(bytesTransferred + delta);
   view.bytes = newBytes;
   view.lastBytes = newBytes;
@@ -180,7 +187,7 @@ function onFinished(transferId: string, state: 'completed' | 'failed', bytes: nu
   const view = transfers.get(transferId);
   if (!view) return;
   if (state === 'completed') {
-    chart.add(Math.max(0, bytes - view.lastBytes));
+    chart.add(Math.max(0, bytes - view.lastBytes), view.lastAt, Date.now());
     view.bytes = bytes;
   }
   view.state = state;
@@ -226,6 +233,17 @@ function renderTransfers(): void {
   });
   byId('transfers').replaceChildren(...rows);
   byId('transfers-empty').hidden = rows.length > 0;
+  showActiveCount();
+}
+
+/**
+ * The Active transfers counter counts the table's active rows, so the two change together as
+ * events arrive; the tracker's own count, re-read at most once a second, is shown only when there
+ * are more active transfers than the table holds.
+ */
+function showActiveCount(): void {
+  const rows = [...transfers.values()].filter((t) => t.state === 'active').length;
+  byId('stat-active').textContent = String(transferTableFull ? Math.max(rows, activeTransfersReported) : rows);
 }
 
 /** A "pieces" badge for a transfer whose source is, at the moment, a partial holder of the file. */

@@ -4,7 +4,6 @@ import static shoal.tracker.http.RequestReader.*;
 
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.util.Base64;
 import java.util.UUID;
 import shoal.common.http.ApiError;
 import shoal.common.transfer.PieceBitfield;
@@ -66,8 +65,8 @@ final class PartialApi {
           + "piece 0 in the high bit of the first byte.");
     }
     try {
-      int have = PieceBitfield.decode(text, pieceCount).cardinality();
-      return new PartialHolding(new FileEntry(sha256, name, size), pieceCount, Base64.getDecoder().decode(text), have);
+      byte[] pieces = PieceBitfield.checkedBytes(text, pieceCount);
+      return new PartialHolding(new FileEntry(sha256, name, size), pieceCount, pieces, PieceBitfield.countPieces(pieces));
     } catch (IllegalArgumentException e) {
       throw ApiError.invalidRequest("'pieces' must be the base64 bitfield of " + pieceCount + " pieces. " + e.getMessage());
     }

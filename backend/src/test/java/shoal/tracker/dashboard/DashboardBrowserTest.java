@@ -220,6 +220,91 @@ class DashboardBrowserTest {
   }
 
   @Test
+  @DisplayName("the rate chart draws a steady transfer at its real rate, without spikes, through to its end")
+  void rateChartHasNoSpikes() throws InterruptedException {
+    // 2 MiB/s reported as 1.5 MiB every 0.75 s, then the completion with the last 0.75 MiB: a
+    // chart counting each report in the second it arrived would show 3 MiB in some seconds (two
+    // reports in one), since eight reports cannot fit in six seconds one per second.
+    long realRate = 2L * 1024 * 1024;
+    long step = 3L * 512 * 1024;
+    int reports = 8;
+    long size = reports * step + step / 2;
+    String image = sha("disk-image");
+    api.register("steady-source", List.of(file(image, "disk.img", size)));
+    Peer copier = api.register("steady-copier", List.of());
+    String transferId = api.startTransfer(copier, image).bodyAsJsonObject().getString("transferId");
+    browser.waitFor(LIVE, d -> browser.text("#transfers").contains("steady-source → steady-copier"));
+
+    // Each report goes out at its planned moment, whatever the previous one cost, so a slow
+    // request on a busy machine does not shift the rest.
+    long start = System.nanoTime();
+    long highest = 0;
+    for (int report = 1; report <= reports + 1; report++) {
+      long due = start + Duration.ofMillis(750L * report).toNanos() - (report > reports ? Duration.ofMillis(375).toNanos() : 0);
+      while (System.nanoTime() < due) {
+        highest = Math.max(highest, chartRateNow());
+        Thread.sleep(Math.max(1, Math.min(100, (due - System.nanoTime()) / 1_000_000)));
+      }
+      if (report <= reports) {
+        progress(copier, transferId, report * step);
+      } else {
+        api.post("/api/v1/transfers/" + transferId + "/complete", copier.token(), null);
+      }
+    }
+    long end = System.nanoTime() + Duration.ofMillis(2500).toNanos();
+    while (System.nanoTime() < end) {
+      highest = Math.max(highest, chartRateNow());
+      Thread.sleep(100);
+    }
+
+    assertThat(highest).as("the highest rate the chart drew, in bytes a second, for a steady 2 MiB/s")
+        .isGreaterThan(realRate * 6 / 10)
+        .isLessThan(realRate * 135 / 100);
+    assertThat(browser.consoleErrors()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("the Active transfers counter changes together with the transfers table, not a second later")
+  void activeCounterAgreesWithTheTable() throws InterruptedException {
+    String archive = sha("archive");
+    api.register("counter-source", List.of(file(archive, "archive.tar", 1_000_000)));
+    Peer first = api.register("counter-first", List.of());
+    Peer second = api.register("counter-second", List.of());
+    browser.waitFor(LIVE, d -> browser.text("#peers").contains("counter-second"));
+
+    String one = api.startTransfer(first, archive).bodyAsJsonObject().getString("transferId");
+    assertCounterFollowsTable(1);
+    String two = api.startTransfer(second, archive).bodyAsJsonObject().getString("transferId");
+    assertCounterFollowsTable(2);
+    assertThat(api.post("/api/v1/transfers/" + one + "/complete", first.token(), null).statusCode()).isEqualTo(200);
+    assertCounterFollowsTable(1);
+    assertThat(api.post("/api/v1/transfers/" + two + "/fail", second.token(), new JsonObject().put("reason", "too_slow"))
+        .statusCode()).isEqualTo(200);
+    assertCounterFollowsTable(0);
+    assertThat(browser.consoleErrors()).isEmpty();
+  }
+
+  /**
+   * Reads the table's active rows and the counter in one script, again and again, until the table
+   * shows {@code active} rows: every reading on the way must have the counter equal to the rows.
+   */
+  private void assertCounterFollowsTable(int active) throws InterruptedException {
+    long deadline = System.nanoTime() + LIVE.toNanos();
+    while (true) {
+      @SuppressWarnings("unchecked")
+      List<Object> reading = (List<Object>) ((JavascriptExecutor) browser.driver()).executeScript(
+          "return [document.querySelectorAll('#transfers tr.active').length, document.querySelector('#stat-active').textContent];");
+      int rows = ((Number) reading.get(0)).intValue();
+      assertThat(reading.get(1)).as("the Active transfers counter beside %d active rows", rows).isEqualTo(String.valueOf(rows));
+      if (rows == active) {
+        return;
+      }
+      assertThat(System.nanoTime()).as("the table shows %d active transfers within %s", active, LIVE).isLessThan(deadline);
+      Thread.sleep(10);
+    }
+  }
+
+  @Test
   @DisplayName("after the tracker restarts, the open page recovers by itself and shows the current peers")
   void recoversAfterTrackerRestart() {
     api.register("before-restart", List.of());
@@ -296,6 +381,13 @@ class DashboardBrowserTest {
     Object reads = ((JavascriptExecutor) browser.driver()).executeScript(
         "return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/v1/stats')).length");
     return ((Number) reads).longValue();
+  }
+
+  /** The chart's rate for its last whole second, in bytes a second (0 before the first tick). */
+  private long chartRateNow() {
+    Object value = ((JavascriptExecutor) browser.driver()).executeScript(
+        "return document.getElementById('rate-now').dataset.bytesPerSecond || '0';");
+    return Long.parseLong((String) value);
   }
 
   /** The names in the file table, in the order shown. */

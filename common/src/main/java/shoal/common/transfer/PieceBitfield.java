@@ -28,6 +28,21 @@ public final class PieceBitfield {
    * IllegalArgumentException, with a sentence, for anything that is not such a bitfield.
    */
   public static BitSet decode(String bitfield, int count) {
+    byte[] bytes = checkedBytes(bitfield, count);
+    BitSet pieces = new BitSet(count);
+    for (int piece = 0; piece < count; piece++) {
+      if ((bytes[piece / 8] & (0x80 >>> (piece % 8))) != 0) {
+        pieces.set(piece);
+      }
+    }
+    return pieces;
+  }
+
+  /**
+   * The bytes of {@code bitfield}, once checked to be a bitfield of {@code count} pieces, for a
+   * holder that keeps it as it came; throws IllegalArgumentException, with a sentence, otherwise.
+   */
+  public static byte[] checkedBytes(String bitfield, int count) {
     if (bitfield == null) {
       throw new IllegalArgumentException("The bitfield of pieces is missing.");
     }
@@ -41,17 +56,20 @@ public final class PieceBitfield {
       throw new IllegalArgumentException("The bitfield of pieces has " + bytes.length + " bytes; " + count
           + " pieces take " + (count + 7) / 8 + ".");
     }
-    BitSet pieces = new BitSet(count);
-    for (int i = 0; i < bytes.length; i++) {
-      for (int bit = 0; bit < 8; bit++) {
-        if ((bytes[i] & (0x80 >>> bit)) != 0) {
-          int piece = i * 8 + bit;
-          if (piece >= count) {
-            throw new IllegalArgumentException("The bitfield of pieces names piece " + piece + " of a file of " + count + ".");
-          }
-          pieces.set(piece);
-        }
-      }
+    // The last byte's low bits after piece count - 1 name no piece, and must be zero.
+    int spare = count % 8 == 0 ? 0 : bytes[bytes.length - 1] & ((1 << (8 - count % 8)) - 1);
+    if (spare != 0) {
+      int piece = (bytes.length - 1) * 8 + 7 - (31 - Integer.numberOfLeadingZeros(spare));
+      throw new IllegalArgumentException("The bitfield of pieces names piece " + piece + " of a file of " + count + ".");
+    }
+    return bytes;
+  }
+
+  /** How many pieces a checked bitfield's bytes name. */
+  public static int countPieces(byte[] bytes) {
+    int pieces = 0;
+    for (byte b : bytes) {
+      pieces += Integer.bitCount(b & 0xff);
     }
     return pieces;
   }

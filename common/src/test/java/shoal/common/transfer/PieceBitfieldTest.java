@@ -21,6 +21,8 @@ class PieceBitfieldTest {
     assertThat(bitfield).isEqualTo("gGA=");
     assertThat(PieceBitfield.decode(bitfield, 11)).isEqualTo(pieces);
     assertThat(PieceBitfield.decode(PieceBitfield.encode(new BitSet(), 1), 1)).isEqualTo(new BitSet());
+    assertThat(PieceBitfield.checkedBytes(bitfield, 11)).containsExactly(0x80, 0x60);
+    assertThat(PieceBitfield.countPieces(PieceBitfield.checkedBytes(bitfield, 11))).isEqualTo(3);
   }
 
   @Test
@@ -31,6 +33,7 @@ class PieceBitfieldTest {
     assertThatThrownBy(() -> PieceBitfield.decode("gGA=", 17)).hasMessageContaining("has 2 bytes");
     // Bit 11 is set, past the last of 11 pieces.
     assertThatThrownBy(() -> PieceBitfield.decode("gBA=", 11)).hasMessageContaining("piece 11");
+    assertThatThrownBy(() -> PieceBitfield.checkedBytes("gAE=", 11)).hasMessageContaining("piece 15");
     assertThatThrownBy(() -> PieceBitfield.decode(null, 11)).hasMessageContaining("missing");
   }
 }
