@@ -111,8 +111,8 @@ public record PeerConfig(
    * so one upload slot and a handful of connections are plenty.
    */
   public static PeerConfig downloadOnly(String tracker, Path out) {
-    return new PeerConfig(tracker, out, "shoal-get", TrackerRoute.defaultHost(tracker), 0, null, 0, null, 0, 1, FetchSettings.DEFAULT_SOURCES,
-        SourcePatience.DEFAULT, DEFAULT_IDLE_TIMEOUT, DEFAULT_RESCAN_INTERVAL, DOWNLOAD_ONLY_CONNECTIONS, null);
+    return new PeerConfig(tracker, out, "shoal-get", TrackerRoute.defaultHost(tracker), 0, null, 0, null, 0, 1,
+        FetchSettings.DEFAULT_SOURCES, SourcePatience.DEFAULT, DEFAULT_IDLE_TIMEOUT, DEFAULT_RESCAN_INTERVAL, DOWNLOAD_ONLY_CONNECTIONS, null);
   }
 
   public PeerConfig withUploadLimit(long bytesPerSecond) {

@@ -95,11 +95,11 @@ final class RequestReader {
    */
   static String reachableAddress(RoutingContext ctx, JsonObject json) {
     String address = address(json);
+    PeerAddress loopback = PeerAddress.parse(address);
     String client = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
-    if (client == null || PeerAddress.isLoopbackIp(client) || !PeerAddress.parse(address).isLoopback()) {
+    if (!loopback.isLoopback() || client == null || PeerAddress.isLoopbackIp(client)) {
       return address;
     }
-    PeerAddress loopback = PeerAddress.parse(address);
     String seenAs = client.contains(":") ? "[" + client + "]" : client;
     throw ApiError.invalidRequest("This peer registered the loopback address " + address + ", which other machines "
         + "cannot reach; it connected from " + client + ", so start it with --advertise "
