@@ -27,6 +27,7 @@ import shoal.peer.share.PartialShares;
 import shoal.peer.share.ShareIndex;
 import shoal.peer.share.ShareScanner;
 import shoal.peer.tracker.TrackerClient;
+import shoal.peer.tracker.TrackerRoute;
 import shoal.peer.tracker.TrackerSession;
 
 /**
@@ -153,19 +154,32 @@ public final class PeerNode implements AutoCloseable {
     return scanner.adopt(file, sha256, pieces).compose(adopted -> scanner.scan());
   }
 
+  /**
+   * {@code --advertise}, else the files port's own address. A wildcard host is no address to give
+   * others: the address the tracker is reached from stands in (see {@link TrackerRoute}), or the
+   * machine's own name's address with a tracker on loopback.
+   */
   private String advertisedAddress() {
     if (config.advertise() != null) {
       return config.advertise();
     }
     String host = config.host();
-    if ("0.0.0.0".equals(host) || "::".equals(host)) {
-      try {
-        host = InetAddress.getLocalHost().getHostAddress();
-      } catch (UnknownHostException e) {
-        host = "127.0.0.1";
-      }
+    if (TrackerRoute.isWildcard(host)) {
+      host = TrackerRoute.localAddress(config.tracker()).orElseGet(PeerNode::localHostAddress);
     }
-    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + filesPort;
+    return urlOf(host, filesPort);
+  }
+
+  private static String localHostAddress() {
+    try {
+      return InetAddress.getLocalHost().getHostAddress();
+    } catch (UnknownHostException e) {
+      return TrackerRoute.LOOPBACK;
+    }
+  }
+
+  private static String urlOf(String host, int port) {
+    return "http://" + (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
   }
 
   private static String randomToken() {
@@ -198,7 +212,7 @@ public final class PeerNode implements AutoCloseable {
   }
 
   public String filesUrl() {
-    return "http://" + config.host() + ":" + filesPort;
+    return urlOf(config.host(), filesPort);
   }
 
   /** This peer's id at the tracker; null while not registered. */
