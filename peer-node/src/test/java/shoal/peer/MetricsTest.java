@@ -104,6 +104,31 @@ class MetricsTest {
   }
 
   @Test
+  @DisplayName("A holder serving rotten data shows as one verification failure and one source blamed as corrupt on "
+      + "the downloader, and as a failed transfer on the tracker")
+  void rottenHolderShowsInTheSeries(Vertx vertx, @TempDir Path rotten, @TempDir Path b) throws Exception {
+    String sha256 = TestFiles.random(rotten.resolve("backup.tar"), 4L << 20, 21);
+    network.peer("rotten", rotten);
+    TestFiles.rotEveryPiece(rotten.resolve("backup.tar"));
+    PeerNode downloader = network.peer("B", b);
+    PrometheusText trackerBefore = tracker();
+    PrometheusText before = scrape(vertx, downloader);
+
+    JsonObject end = Downloading.awaitEnd(network, downloader, Downloading.start(network, downloader, sha256),
+        Duration.ofSeconds(60));
+
+    assertThat(end.getString("state")).as(end.encode()).isEqualTo("failed");
+    PrometheusText after = scrape(vertx, downloader);
+    // In pieces when the holder has its piece list ready, else as one stream: one check fails either way.
+    assertThat(delta(before, after, "shoal_peer_verification_failures_total", "what", "piece")
+        + delta(before, after, "shoal_peer_verification_failures_total", "what", "file")).isEqualTo(1);
+    assertThat(delta(before, after, "shoal_peer_blamed_sources_total", "reason", "corrupt")).isEqualTo(1);
+    assertThat(after.value("shoal_peer_active_downloads")).isZero();
+    Eventually.within(Duration.ofSeconds(10), () -> assertThat(
+        delta(trackerBefore, tracker(), "shoal_transfers_ended_total", "outcome", "failed")).isEqualTo(1));
+  }
+
+  @Test
   @DisplayName("Shoal's series on the tracker and on a peer pass promtool check metrics without a note, "
       + "and the Grafana dashboard in docs/ asks only for series that exist")
   void seriesPassPromtoolAndFeedTheDashboard(Vertx vertx, @TempDir Path a, @TempDir Path b) throws Exception {
