@@ -6,6 +6,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -101,6 +105,33 @@ class MetricsTest {
     assertThat(downloaderAfter.value("shoal_peer_active_downloads")).isZero();
     assertThat(delta(downloaderBefore, downloaderAfter, "shoal_peer_verification_failures_total", "what", "piece")).isZero();
     assertThat(delta(downloaderBefore, downloaderAfter, "shoal_peer_blamed_sources_total", "reason", "corrupt")).isZero();
+  }
+
+  @Test
+  @DisplayName("A download turned away with 503 busy counts as a refusal on the holder, beside the upload it is busy with")
+  void busyAnswerCountsAsARefusal(Vertx vertx, @TempDir Path share) throws Exception {
+    String sha256 = TestFiles.random(share.resolve("slow.bin"), 1L << 20, 4);
+    PeerNode holder = network.peer("single-slot", share, config -> config.withUploadLimit(512 * 1024).withMaxUploads(1));
+    PrometheusText before = scrape(vertx, holder);
+    HttpClient http = HttpClient.newHttpClient();
+    HttpRequest request = HttpRequest.newBuilder(URI.create(holder.filesUrl() + "/files/" + sha256))
+        .timeout(Duration.ofSeconds(30)).build();
+
+    java.net.http.HttpResponse<InputStream> first = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+    java.net.http.HttpResponse<String> second = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+
+    assertThat(second.statusCode()).isEqualTo(503);
+    PrometheusText busy = scrape(vertx, holder);
+    assertThat(delta(before, busy, "shoal_peer_upload_refusals_total")).isEqualTo(1);
+    assertThat(busy.value("shoal_peer_active_uploads")).isEqualTo(1);
+    try (InputStream body = first.body()) {
+      assertThat(body.readAllBytes()).hasSize(1 << 20);
+    }
+    Eventually.within(Duration.ofSeconds(5), () -> {
+      PrometheusText after = scrape(vertx, holder);
+      assertThat(after.value("shoal_peer_active_uploads")).isZero();
+      assertThat(delta(before, after, "shoal_peer_uploaded_bytes_total")).isEqualTo(1 << 20);
+    });
   }
 
   @Test
