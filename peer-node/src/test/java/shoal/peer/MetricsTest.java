@@ -26,9 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 import shoal.peer.testing.Downloading;
 import shoal.peer.testing.Eventually;
 import shoal.peer.testing.PeerNetwork;
-import shoal.peer.testing.PrometheusText;
-import shoal.peer.testing.Promtool;
 import shoal.peer.testing.TestFiles;
+import shoal.tracker.testing.PrometheusText;
+import shoal.tracker.testing.Promtool;
 import shoal.tracker.testing.TrackerApi;
 
 /**

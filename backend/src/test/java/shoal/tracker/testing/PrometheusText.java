@@ -1,4 +1,4 @@
-package shoal.peer.testing;
+package shoal.tracker.testing;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package shoal.peer.testing;
+package shoal.tracker.testing;
 
 import java.io.IOException;
 import java.io.OutputStream;
