@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -44,9 +45,7 @@ public final class PrometheusText {
         current = parts[0];
         (line.startsWith("# HELP ") ? help : types).put(current, parts.length > 1 ? parts[1] : "");
         lines.computeIfAbsent(current, name -> new ArrayList<>()).add(line);
-      } else if (line.startsWith("#")) {
-        continue;
-      } else {
+      } else if (!line.startsWith("#")) {
         Sample sample = sample(line);
         samples.add(sample);
         String family = current != null && sample.name().startsWith(current) ? current : sample.name();
@@ -129,7 +128,7 @@ public final class PrometheusText {
 
   /** The names of the families whose names start with {@code prefix}. */
   public Set<String> familyNames(String prefix) {
-    return families.keySet().stream().filter(name -> name.startsWith(prefix)).collect(Collectors.toCollection(java.util.TreeSet::new));
+    return families.keySet().stream().filter(name -> name.startsWith(prefix)).collect(Collectors.toCollection(TreeSet::new));
   }
 
   /** The exposition of just the families whose names start with {@code prefix}: HELP, TYPE and samples. */
@@ -141,6 +140,6 @@ public final class PrometheusText {
   }
 
   public Set<String> seriesNames() {
-    return samples.stream().map(Sample::name).collect(Collectors.toCollection(java.util.TreeSet::new));
+    return samples.stream().map(Sample::name).collect(Collectors.toCollection(TreeSet::new));
   }
 }
