@@ -19,6 +19,7 @@ import shoal.peer.control.ControlService;
 import shoal.peer.control.ControlVerticle;
 import shoal.peer.fetch.Downloads;
 import shoal.peer.fetch.FetchSettings;
+import shoal.peer.metrics.PeerMetrics;
 import shoal.peer.serve.FilesVerticle;
 import shoal.peer.serve.UploadSlots;
 import shoal.peer.share.HashCache;
@@ -50,6 +51,7 @@ public final class PeerNode implements AutoCloseable {
   private final ShareIndex index = new ShareIndex();
   /** What running downloads serve of their files before they are whole: a crowd passes pieces on. */
   private final PartialShares partials = new PartialShares();
+  private final PeerMetrics metrics = new PeerMetrics();
   private final Promise<Void> stopped = Promise.promise();
   private final AtomicBoolean closing = new AtomicBoolean();
   private ShareScanner scanner;
@@ -115,7 +117,7 @@ public final class PeerNode implements AutoCloseable {
         .put("event", PeerEvents.FILES_CHANGED).put("files", index.size())
         .put("added", change.added().size()).put("removed", change.removed().size()))));
 
-    downloads = new Downloads(vertx, context, session, tracker, fetching, this::adoptDownloaded, partials);
+    downloads = new Downloads(vertx, context, session, tracker, fetching, this::adoptDownloaded, partials, metrics);
     downloads.resumeUnfinished().await(STEP_SECONDS, TimeUnit.SECONDS);
     controlToken = config.controlToken() != null ? config.controlToken() : randomToken();
     ControlService service = new ControlService(config.name(), session, tracker, index, uploads, downloads,
@@ -133,12 +135,13 @@ public final class PeerNode implements AutoCloseable {
     joinTracker();
     // Nothing is served from here, so a verified file just stays where it was saved.
     downloads = new Downloads(vertx, context, session, tracker, fetching, (file, sha256, pieces) -> Future.succeededFuture(),
-        partials);
+        partials, metrics);
   }
 
   private void listenForFiles(UploadSlots uploads) throws Exception {
+    metrics.watchUploads(uploads::active);
     FilesVerticle files = new FilesVerticle(index, partials, uploads, config.host(), config.port(), config.uploadLimit(),
-        config.idleTimeout(), config.maxConnections());
+        config.idleTimeout(), config.maxConnections(), metrics);
     vertx.deployVerticle(files).await(STEP_SECONDS, TimeUnit.SECONDS);
     filesPort = files.actualPort();
   }

@@ -6,6 +6,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -28,6 +29,7 @@ import shoal.tracker.db.DatabaseTimeouts;
 import shoal.tracker.db.DatabaseUrl;
 import shoal.tracker.db.RegistryPool;
 import shoal.tracker.events.RegistryEvents;
+import shoal.tracker.metrics.TrackerMetrics;
 import shoal.tracker.registry.FileCatalog;
 import shoal.tracker.readmodel.EventBusCommits;
 import shoal.tracker.registry.OwnCommits;
@@ -49,6 +51,7 @@ public final class TrackerVerticle extends VerticleBase {
   private static final String DASHBOARD = "webroot/dashboard";
 
   private final PrometheusMeterRegistry metrics;
+  private final TrackerMetrics counters;
   private final ConnectionCap connections;
   private final RateLimits rateLimits;
   private final ReadModel readModel;
@@ -65,10 +68,12 @@ public final class TrackerVerticle extends VerticleBase {
    * @param connections the tracker's connection cap, shared by all its instances
    * @param rateLimits the tracker's rate limits, shared by all its instances
    * @param readModel the tracker's registry in memory, shared by all its instances
+   * @param counters Shoal's own counters in {@code metrics}, shared by all its instances
    */
   public TrackerVerticle(PrometheusMeterRegistry metrics, ConnectionCap connections, RateLimits rateLimits,
-      ReadModel readModel) {
+      ReadModel readModel, TrackerMetrics counters) {
     this.metrics = metrics;
+    this.counters = counters;
     this.connections = connections;
     this.rateLimits = rateLimits;
     this.readModel = readModel;
@@ -82,12 +87,12 @@ public final class TrackerVerticle extends VerticleBase {
     Pool reads = RegistryPool.createForReads(vertx, database, config.dbTimeouts());
     RegistryEvents events = new RegistryEvents(pool);
     OwnCommits commits = new EventBusCommits(vertx);
-    PeerRegistry peers = new PeerRegistry(pool, events, config.peerTtl(), commits);
+    PeerRegistry peers = new PeerRegistry(pool, events, config.peerTtl(), commits, counters);
     PartialHoldings partials = new PartialHoldings(pool, events);
     peerApi = new PeerApi(peers, config.heartbeat(), config.peerTtl());
     partialApi = new PartialApi(peers, partials);
     fileApi = new FileApi(new FileCatalog(reads, readModel));
-    transferApi = new TransferApi(new TransferLedger(pool, reads, peers, partials, events, readModel, commits));
+    transferApi = new TransferApi(new TransferLedger(pool, reads, peers, partials, events, readModel, commits, counters));
     opsApi = new OpsApi(pool, readModel);
     dbTimeouts = config.dbTimeouts();
     guard = new ConnectionGuard(vertx, config.idleTimeout(), connections);
@@ -143,12 +148,21 @@ public final class TrackerVerticle extends VerticleBase {
     router.route("/*").handler(StaticHandler.create(DASHBOARD));
 
     ErrorResponder errors = ErrorResponder.explaining(failure -> DatabaseFailures.toApiError(failure, dbTimeouts));
+    router.route().failureHandler(this::countNotAvailable);
     router.route().failureHandler(errors);
     router.errorHandler(404, ctx -> ErrorResponder.send(ctx.response(),
         ApiError.notFound("not_found", "There is nothing at " + ctx.normalizedPath() + ".")));
     router.errorHandler(405, ctx -> ErrorResponder.send(ctx.response(),
         new ApiError(405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.normalizedPath() + ".")));
     return router;
+  }
+
+  /** Every {@code not_available} answer passes here on its way to the error responder, whichever route gave it. */
+  private void countNotAvailable(RoutingContext ctx) {
+    if (ctx.failure() instanceof ApiError error && "not_available".equals(error.code())) {
+      counters.notAvailable();
+    }
+    ctx.next();
   }
 
   /** Browsers may listen to {@code shoal.events} and nothing else; they may send nothing at all. */

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import shoal.common.http.ApiError;
 import shoal.common.transfer.FailureReason;
 import shoal.peer.PeerEvents;
+import shoal.peer.metrics.PeerMetrics;
 import shoal.peer.tracker.TrackerClient.Lease;
 
 /**
@@ -84,6 +85,11 @@ final class Download {
     return name;
   }
 
+  /** The node's series, for what the fetch finds wrong with the data. */
+  PeerMetrics metrics() {
+    return owner.metrics;
+  }
+
   SourceChoice choice() {
     return choice;
   }
@@ -138,7 +144,7 @@ final class Download {
   /** A source the fetch starts using, listed in the status from now on; the size shown is the one it declares. */
   SourceTally used(Lease lease) {
     size = lease.size();
-    SourceTally tally = new SourceTally(lease.sourcePeerId(), lease.sourceName());
+    SourceTally tally = new SourceTally(lease.sourcePeerId(), lease.sourceName(), owner.metrics::downloaded);
     sources.add(tally);
     return tally;
   }
@@ -198,7 +204,11 @@ final class Download {
     choice.failed(lease.sourcePeerId(), lease.sourceName(), reason);
   }
 
+  /** Tells the tracker that {@code lease}'s transfer failed; a reason that blames the source is counted as such. */
   void reportFailed(Lease lease, FailureReason reason) {
+    if (reason.blamesSource()) {
+      owner.metrics.sourceBlamed(reason);
+    }
     owner.call(peer -> owner.tracker.reportFailed(peer, lease.transferId(), reason))
         .onFailure(e -> LOG.debug("could not report a failed transfer: {}", e.getMessage()));
   }

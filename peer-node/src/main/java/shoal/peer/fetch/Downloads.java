@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import shoal.peer.NodeContext;
+import shoal.peer.metrics.PeerMetrics;
 import shoal.peer.share.PartialShares;
 import shoal.peer.tracker.TrackerClient;
 import shoal.peer.tracker.TrackerSession;
@@ -43,6 +44,7 @@ public final class Downloads {
   final VerifiedFiles verified;
   final PartialShares partials;
   final UnfinishedDownloads unfinished;
+  final PeerMetrics metrics;
   private final NodeContext node;
   private final Map<String, Download> downloads = new LinkedHashMap<>();
   private final FinishedDownloads finished;
@@ -54,15 +56,16 @@ public final class Downloads {
    * @param verified given each file once it sits verified in the target folder, before the
    *     tracker is told: the node makes it servable there
    * @param partials where running downloads offer their verified pieces to the files port
+   * @param metrics counts the downloads, their bytes and what their sources got wrong
    */
   public Downloads(Vertx vertx, NodeContext node, TrackerSession session, TrackerClient tracker, FetchSettings settings,
-      VerifiedFiles verified, PartialShares partials) {
-    this(vertx, node, session, tracker, settings, verified, partials, FinishedDownloads.KEEP);
+      VerifiedFiles verified, PartialShares partials, PeerMetrics metrics) {
+    this(vertx, node, session, tracker, settings, verified, partials, metrics, FinishedDownloads.KEEP);
   }
 
   /** @param keepFinished how many finished downloads stay listed, the newest ones */
   Downloads(Vertx vertx, NodeContext node, TrackerSession session, TrackerClient tracker, FetchSettings settings,
-      VerifiedFiles verified, PartialShares partials, int keepFinished) {
+      VerifiedFiles verified, PartialShares partials, PeerMetrics metrics, int keepFinished) {
     this.finished = new FinishedDownloads(keepFinished);
     this.vertx = vertx;
     this.node = node;
@@ -71,6 +74,7 @@ public final class Downloads {
     this.settings = settings;
     this.verified = verified;
     this.partials = partials;
+    this.metrics = metrics;
     this.unfinished = new UnfinishedDownloads(settings.partialDir());
     // Body chunks as large as a socket read (Netty reads up to 64 KiB at a time) rather than the
     // default 8 KiB slices: each chunk costs a copy into a buffer of its own and a trip through the
@@ -104,7 +108,11 @@ public final class Downloads {
       Future<DownloadStatus> begun = call(peer -> tracker.startTransfer(peer, sha256, List.of(), true)).map(lease -> {
         Download download = new Download(this, lease);
         downloads.put(download.id(), download);
-        download.finished().onSuccess(done -> finished.finished(done.id()).forEach(downloads::remove));
+        metrics.downloadStarted();
+        download.finished().onSuccess(done -> {
+          metrics.downloadEnded();
+          finished.finished(done.id()).forEach(downloads::remove);
+        });
         download.start(lease);
         return download.status();
       });
