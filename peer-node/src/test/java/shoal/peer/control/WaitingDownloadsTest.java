@@ -9,6 +9,7 @@ import io.vertx.junit5.VertxExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -125,6 +126,35 @@ class WaitingDownloadsTest {
     assertThat(download(control, user, id).getString("state")).isEqualTo("cancelled");
     assertThat(userShare.resolve("late.bin")).doesNotExist();
     assertThat(network.transfersOf(sha256)).as("no transfer was started for it").isEmpty();
+  }
+
+  @Test
+  @DisplayName("a download waiting by SHA-256 survives a restart of the node: it waits again, and finishes once a peer shares the file")
+  void waitingSurvivesARestart() throws Exception {
+    String sha256 = TestFiles.random(staged.resolve("archive.tar"), 1L << 20, 47);
+    PeerNode before = network.peer("user", userShare);
+    assertThat(network.control(before).post("/api/v1/downloads", before.controlToken(),
+        new JsonObject().put("sha256", sha256).put("wait", true)).statusCode()).isEqualTo(202);
+    before.close();
+
+    PeerNode after = network.peer("user", userShare);
+    TrackerApi control = network.control(after);
+    // The node asks the tracker about what it resumes once it runs: the wait is listed within moments.
+    AtomicReference<JsonObject> resumed = new AtomicReference<>();
+    Eventually.within(Duration.ofSeconds(5), () -> {
+      var listed = control.send(HttpMethod.GET, "/api/v1/downloads", after.controlToken(), null).bodyAsJsonArray();
+      assertThat(listed).hasSize(1);
+      resumed.set(listed.getJsonObject(0));
+    });
+    assertThat(resumed.get().getString("sha256")).isEqualTo(sha256);
+    assertThat(resumed.get().getString("state")).isEqualTo("waiting");
+    String id = resumed.get().getString("downloadId");
+
+    Files.move(staged.resolve("archive.tar"), holderShare.resolve("archive.tar"));
+    network.peer("holder", holderShare);
+
+    Eventually.within(WAKE_UP, () -> assertThat(download(control, after, id).getString("state")).isEqualTo("done"));
+    assertThat(Sha256.ofFile(userShare.resolve("archive.tar"))).isEqualTo(sha256);
   }
 
   @Test
