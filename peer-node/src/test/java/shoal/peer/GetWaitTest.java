@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -22,6 +23,7 @@ import picocli.CommandLine;
 import shoal.peer.share.Sha256;
 import shoal.peer.testing.Eventually;
 import shoal.peer.testing.PeerNetwork;
+import shoal.peer.testing.ProcessLines;
 import shoal.peer.testing.TestFiles;
 
 /**
@@ -118,6 +120,34 @@ class GetWaitTest {
     assertThat(timeoutAlone.exit().get(20, TimeUnit.SECONDS)).isEqualTo(2);
     assertThat(timeoutAlone.stderr().toString().strip())
         .isEqualTo("shoal get: --timeout is how long --wait waits: give --wait too");
+  }
+
+  @Test
+  @DisplayName("waiting without --timeout until stopped: SIGTERM (as Ctrl-C) ends it, and it leaves the tracker on its way out")
+  void stoppingAWaitLeavesTheTracker(@TempDir Path out, @TempDir Path logs) throws Exception {
+    Process get = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        "get", "--tracker", network.trackerUrl(), "--wait", "--out", out.toString(), "someday.iso")
+        .redirectError(logs.resolve("get.log").toFile())
+        .start();
+    try {
+      BlockingQueue<String> lines = ProcessLines.of(get);
+      String line;
+      do {
+        line = lines.poll(30, TimeUnit.SECONDS);
+        assertThat(line).as("the waiting line, see " + logs.resolve("get.log")).isNotNull();
+      } while (!line.contains("waiting for one to share it"));
+      assertThat(line).isEqualTo("No peer has someday.iso yet: waiting for one to share it (Ctrl-C stops).");
+      assertThat(network.tracker().get("/api/v1/peers").bodyAsJsonArray()).as("the waiting get is registered").hasSize(1);
+
+      get.destroy();
+
+      assertThat(get.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      // Well inside the tracker's 5 s TTL: the peer left rather than expired.
+      assertThat(network.tracker().get("/api/v1/peers").bodyAsJsonArray()).as("the get peer has left").isEmpty();
+    } finally {
+      get.destroyForcibly();
+    }
   }
 
   private Run start(String... args) {

@@ -108,6 +108,9 @@ public final class GetCommand implements Callable<Integer> {
       stderr.flush();
       return 1;
     }
+    // Ctrl-C, the way out of a wait without --timeout, still leaves the tracker.
+    Thread leaveOnCtrlC = new Thread(node::close, "shoal-get-shutdown");
+    Runtime.getRuntime().addShutdownHook(leaveOnCtrlC);
     try {
       if (!node.registered()) {
         // The tracker's own sentence when it answered (a missing or wrong join key, a rate limit), else unreachable.
@@ -133,6 +136,11 @@ public final class GetCommand implements Callable<Integer> {
     } finally {
       // Leaves the tracker, so that its records of this short-lived peer are deleted at once.
       node.close();
+      try {
+        Runtime.getRuntime().removeShutdownHook(leaveOnCtrlC);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running or has run: the node is closed either way
+      }
       stdout.flush();
       stderr.flush();
     }
