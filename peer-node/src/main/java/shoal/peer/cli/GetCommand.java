@@ -13,13 +13,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import shoal.common.cli.DurationConverter;
 import shoal.common.http.ApiError;
 import shoal.peer.PeerConfig;
 import shoal.peer.PeerNode;
 import shoal.peer.fetch.DownloadStatus;
 import shoal.peer.fetch.Downloads;
 import shoal.peer.fetch.WantedFile;
-import shoal.common.cli.DurationConverter;
 import shoal.peer.tracker.TrackerClient;
 
 /**
@@ -195,21 +195,25 @@ public final class GetCommand implements Callable<Integer> {
    */
   private DownloadStatus untilAHolderAppears(Downloads downloads, DownloadStatus waiting, Future<DownloadStatus> finished)
       throws Exception {
-    long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+    long started = System.nanoTime();
     DownloadStatus now = waiting;
     while (WAITING.equals(now.state()) && !finished.isComplete()) {
-      if (System.nanoTime() - deadline >= 0) {
-        downloads.cancel(waiting.downloadId()).await(STEP_SECONDS, TimeUnit.SECONDS);
-        DownloadStatus end = finished.await(STEP_SECONDS, TimeUnit.SECONDS);
-        // A holder may have appeared at the last moment: a download that got under way is not given up.
-        return "cancelled".equals(end.state()) ? null : end;
+      long left = timeout == null ? Long.MAX_VALUE : timeout.toNanos() - (System.nanoTime() - started);
+      if (left <= 0) {
+        if (downloads.cancelIfWaiting(waiting.downloadId()).await(STEP_SECONDS, TimeUnit.SECONDS)) {
+          finished.await(STEP_SECONDS, TimeUnit.SECONDS);
+          return null;
+        }
+        // A holder appeared at the last moment: the download under way is not given up.
+        break;
       }
       try {
-        finished.await(Math.min(250, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS);
+        finished.await(Math.max(1, Math.min(250, TimeUnit.NANOSECONDS.toMillis(left))), TimeUnit.MILLISECONDS);
       } catch (TimeoutException e) {
         now = downloads.find(waiting.downloadId()).await(STEP_SECONDS, TimeUnit.SECONDS).orElse(now);
       }
     }
-    return finished.isComplete() ? finished.result() : now;
+    return finished.isComplete() ? finished.result()
+        : downloads.find(waiting.downloadId()).await(STEP_SECONDS, TimeUnit.SECONDS).orElse(now);
   }
 }

@@ -20,7 +20,8 @@ import shoal.peer.tracker.TrackerClient.Lease;
 
 /**
  * One file on its way here, on the downloads' context: its life from the tracker's first lease (or
- * from waiting for one, while nobody offers the file) to the verified file in the target folder. The bytes are brought by a {@link Fetch} — in pieces
+ * from waiting for one, while nobody offers the file) to the verified file in the target folder.
+ * The bytes are brought by a {@link Fetch} — in pieces
  * from several holders when the first holder that answers lists the file's pieces, else as one
  * stream ({@link FirstSource} finds that holder) — and this class keeps what both share: the
  * record that lets the download outlive the node, the sources used and what each gave, progress
@@ -61,7 +62,10 @@ final class Download {
   private boolean cancelled;
   /** Set when the node is going down: the partial data and its record stay for the next start. */
   private boolean keepForNextStart;
-  /** Whether this download wrote the record that lets it outlive the node, and so removes it when it ends. */
+  /**
+   * Whether this download has the record that lets it outlive the node written, and so removes it
+   * when it ends. Blocking tasks of one context run in order, so a removal never overtakes the write.
+   */
   private boolean recorded;
   private HolderWatch.Wait<Lease> waitingFor;
   private FirstSource firstSource;
@@ -107,6 +111,10 @@ final class Download {
 
   boolean isCancelled() {
     return cancelled;
+  }
+
+  boolean isWaiting() {
+    return state == State.WAITING && !cancelled;
   }
 
   boolean isFinished() {
@@ -236,11 +244,11 @@ final class Download {
   void await(HolderWatch.Wait<Lease> wait, boolean record) {
     waitingFor = wait;
     if (record && sha256 != null) {
+      recorded = true;
       owner.vertx.<Void>executeBlocking(() -> {
         owner.unfinished.remember(sha256, null, 0);
         return null;
-      }).onSuccess(written -> recorded = true)
-          .onFailure(e -> LOG.warn("could not record the wait for {}: {}", sha256, e.getMessage()));
+      }).onFailure(e -> LOG.warn("could not record the wait for {}: {}", sha256, e.getMessage()));
     }
     publish(PeerEvents.DOWNLOAD_PROGRESS);
     wait.result().onSuccess(this::holderAppeared).onFailure(this::ended);
@@ -271,11 +279,11 @@ final class Download {
   void start(Lease first) {
     tickerId = owner.vertx.setPeriodic(TICK_MILLIS, id -> tick());
     firstSource = new FirstSource(this, first);
+    recorded = true;
     owner.vertx.<Void>executeBlocking(() -> {
           owner.unfinished.remember(sha256, name, first.size());
           return null;
         })
-        .onSuccess(written -> recorded = true)
         .recover(e -> Future.failedFuture(new PartialFile.DiskFailure(owner.settings.partialDir(), e)))
         .compose(recorded -> firstSource.find())
         .compose(found -> {

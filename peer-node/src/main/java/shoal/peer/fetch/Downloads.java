@@ -14,8 +14,8 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import shoal.peer.NodeContext;
 import shoal.common.transfer.FailureReason;
+import shoal.peer.NodeContext;
 import shoal.peer.share.PartialShares;
 import shoal.peer.tracker.HolderWatch;
 import shoal.peer.tracker.TrackerClient;
@@ -25,9 +25,10 @@ import shoal.peer.tracker.TrackerSession;
 /**
  * This node's downloads: starts them (asking the tracker for a source first, so that a file no
  * one has is refused at once, unless the caller wants to wait for it: then the download waits,
- * through {@link HolderWatch}, until a holder appears), lists, finds and cancels them. Every download's state lives on the
- * node's context ({@link NodeContext}): the methods hop onto it and answer immutable
- * {@link DownloadStatus} copies, so no field of a download is ever touched by two threads.
+ * through {@link HolderWatch}, until a holder appears), lists, finds and cancels them. Every
+ * download's state lives on the node's context ({@link NodeContext}): the methods hop onto it and
+ * answer immutable {@link DownloadStatus} copies, so no field of a download is ever touched by two
+ * threads.
  * Unfinished downloads are always kept; of the finished ones, the newest
  * {@value FinishedDownloads#KEEP}.
  */
@@ -122,13 +123,19 @@ public final class Downloads {
     });
   }
 
-  /** A transfer of {@code wanted} from a holder, in pieces: so a file that only downloaders still fetching it hold between them can be started. */
+  /**
+   * A transfer of {@code wanted} from a holder, in pieces: so a file that only downloaders still
+   * fetching it hold between them can be started.
+   */
   private Future<Lease> lease(WantedFile wanted) {
     return here(wanted.resolve(tracker))
         .compose(sha256 -> call(peer -> tracker.startTransfer(peer, sha256, List.of(), true)));
   }
 
-  /** A new download from {@code lease}; when the file (asked for by name) is under way already, that download, and the lease is let go. */
+  /**
+   * A new download from {@code lease}; when the file (asked for by name) is under way already,
+   * that download, and the lease is let go.
+   */
   private DownloadStatus begin(Lease lease) {
     Optional<Download> other = underWay(lease.sha256(), null);
     if (other.isPresent()) {
@@ -184,6 +191,17 @@ public final class Downloads {
         download.cancel();
       }
       return Future.succeededFuture(Optional.ofNullable(download).map(Download::status));
+    });
+  }
+
+  /**
+   * Cancels the download if it is still waiting for a holder, and answers whether it was: a wait
+   * that runs out gives up only a download that has not started.
+   */
+  public Future<Boolean> cancelIfWaiting(String downloadId) {
+    return onContext(() -> {
+      Download download = downloads.get(downloadId);
+      return Future.succeededFuture(download != null && download.isWaiting() && download.cancel());
     });
   }
 
