@@ -142,7 +142,7 @@ function renderDownloads(): void {
     const done = d.state === 'done' ? 100 : d.state === 'waiting' ? 0 : percent(d.bytes, d.size);
     const label = d.state === 'running' ? `${done} %` : d.state;
     const name = shownName(d);
-    const detail = d.state === 'waiting' ? 'waiting · until a peer shares it' : `${bytes(d.bytes)} of ${bytes(d.size)} · ${label}`;
+    const detail = d.state === 'waiting' ? 'waiting for a peer to share it' : `${bytes(d.bytes)} of ${bytes(d.size)} · ${label}`;
     return el('tr', { class: d.state, 'data-download-id': d.downloadId },
       el('td', {}, name, el('div', { class: 'state' }, detail, d.error ? ` · ${d.error}` : '')),
       el('td', {}, progressBar(done, `${name}: ${label}`)),
