@@ -7,6 +7,7 @@ import static shoal.tracker.testing.TrackerApi.sha;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -17,8 +18,12 @@ import shoal.tracker.testing.BridgeSocket;
 import shoal.tracker.testing.TrackerExtension;
 import shoal.tracker.testing.TrackerApi;
 import shoal.tracker.testing.TrackerApi.Peer;
+import shoal.tracker.testing.XhrPollingSession;
 
-/** The SockJS event-bus bridge, spoken over its raw WebSocket transport as the browser client does. */
+/**
+ * The SockJS event-bus bridge, spoken over its raw WebSocket transport as the browser client does,
+ * and over the HTTP polling it falls back to.
+ */
 @ExtendWith(VertxExtension.class)
 @Timeout(120)
 @DisplayName("The event-bus bridge")
@@ -44,6 +49,17 @@ class EventBridgeTest {
       assertThat(joined.getString("name")).isEqualTo("announced");
       assertThat(left.getString("peerId")).isEqualTo(peer.peerId());
     }
+  }
+
+  @Test
+  @DisplayName("a browser that cannot open a WebSocket hears registry changes through SockJS's HTTP polling instead")
+  void eventsReachListenersThatPoll(Vertx vertx) {
+    XhrPollingSession session = new XhrPollingSession(trackers.api(vertx));
+    TrackerApi.await(session.listenTo("shoal.events"));
+
+    trackers.twinApi(vertx).register("heard-by-polling", List.of());
+
+    TrackerApi.await(session.pollUntil("heard-by-polling", Duration.ofSeconds(10)));
   }
 
   @Test
