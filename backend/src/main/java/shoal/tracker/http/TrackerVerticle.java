@@ -147,7 +147,8 @@ public final class TrackerVerticle extends VerticleBase {
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics));
     // SockJS's HTTP transports, the browser's fallback where no WebSocket passes (a proxy, a
     // firewall), post the page's frames; SockJS reads them only once a body handler has.
-    router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(MAX_EVENT_BUS_FRAME_BYTES));
+    router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(MAX_EVENT_BUS_FRAME_BYTES))
+        .handler(new BridgeSends());
     router.route("/eventbus/*").subRouter(eventBusBridge());
     router.route("/*").handler(StaticHandler.create(DASHBOARD));
 
