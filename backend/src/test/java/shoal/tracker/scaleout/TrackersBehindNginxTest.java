@@ -105,9 +105,9 @@ class TrackersBehindNginxTest {
       socket.listenTo("shoal.events");
 
       trackers.api(vertx).register("socket-through-a", List.of());
-      assertThat(joinedName(socket, "socket-through-a")).isEqualTo("socket-through-a");
+      assertThat(socket.nextEvent("peer.joined").getString("name")).isEqualTo("socket-through-a");
       trackers.twinApi(vertx).register("socket-through-b", List.of());
-      assertThat(joinedName(socket, "socket-through-b")).isEqualTo("socket-through-b");
+      assertThat(socket.nextEvent("peer.joined").getString("name")).isEqualTo("socket-through-b");
     }
     assertThat(eventually(LIVE, () -> nginx.accessLog().stream()
         .anyMatch(request -> request.path().equals("/eventbus/websocket") && request.status() == 101)))
@@ -211,16 +211,6 @@ class TrackersBehindNginxTest {
   /** A registration of {@code bytes} or so, made large by a long name. */
   private static Buffer padded(int bytes) {
     return Buffer.buffer(new JsonObject().put("name", "x".repeat(bytes)).put("address", "http://127.0.0.1:7001").encode());
-  }
-
-  /** The name in the next {@code peer.joined} event naming {@code name}, skipping others. */
-  private static String joinedName(BridgeSocket socket, String name) throws InterruptedException {
-    while (true) {
-      JsonObject joined = socket.nextEvent("peer.joined");
-      if (name.equals(joined.getString("name"))) {
-        return name;
-      }
-    }
   }
 
   private static String hostPort(Tracker tracker) {
