@@ -149,6 +149,7 @@ public final class TrackerVerticle extends VerticleBase {
     // firewall), post the page's frames; SockJS reads them only once a body handler has.
     router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(MAX_EVENT_BUS_FRAME_BYTES))
         .handler(new BridgeSends());
+    router.route("/eventbus/*").handler(new ClosingTransports());
     router.route("/eventbus/*").subRouter(eventBusBridge());
     router.route("/*").handler(StaticHandler.create(DASHBOARD));
 

@@ -64,6 +64,10 @@ class EventBridgeTest {
     trackers.twinApi(vertx).register("heard-by-polling", List.of());
 
     TrackerApi.await(session.pollUntil("heard-by-polling", Duration.ofSeconds(10)));
+    // SockJS closes a poll's connection after answering: the answer says so, lest a client or a
+    // proxy send its next request on it.
+    assertThat(trackers.api(vertx).post("/eventbus/000/" + session.id() + "/xhr", null, null).getHeader("Connection"))
+        .isEqualToIgnoringCase("close");
   }
 
   @Test
