@@ -47,6 +47,12 @@ public final class TrackerVerticle extends VerticleBase {
   /** Large enough for {@value RequestReader#MAX_FILES_PER_REQUEST} files with long names. */
   static final long MAX_BODY_BYTES = 4L * 1024 * 1024;
 
+  /**
+   * Large enough for any frame a browser sends the bridge (registrations, pings), which SockJS's
+   * HTTP transports post.
+   */
+  static final long MAX_EVENT_BUS_FRAME_BYTES = 64 * 1024;
+
   /** The dashboard's files, built from webui/ and packed into the jar. */
   private static final String DASHBOARD = "webroot/dashboard";
 
@@ -144,6 +150,11 @@ public final class TrackerVerticle extends VerticleBase {
     router.get("/api/v1/stats").handler(opsApi::stats);
     router.get("/health").handler(opsApi::health);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics));
+    // SockJS's HTTP transports, the browser's fallback where no WebSocket passes (a proxy, a
+    // firewall), post the page's frames; SockJS reads them only once a body handler has.
+    router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(MAX_EVENT_BUS_FRAME_BYTES))
+        .handler(new BridgeSends());
+    router.route("/eventbus/*").handler(new ClosingTransports());
     router.route("/eventbus/*").subRouter(eventBusBridge());
     router.route("/*").handler(StaticHandler.create(DASHBOARD));
 
