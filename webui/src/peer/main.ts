@@ -8,7 +8,8 @@ import './style.css';
 interface SharedFile { sha256: string; name: string; size: number }
 interface FileSummary extends SharedFile { holders: number }
 interface Status { peerId: string | null; name: string; tracker: string; registered: boolean; files: number; uploads: number; downloads: number }
-interface Download { downloadId: string; sha256: string; name: string; size: number; bytes: number; state: string; speed: number;
+/** A download; while it waits for a holder, `sha256` is null when it was asked for by name and `name` when by SHA-256. */
+interface Download { downloadId: string; sha256: string | null; name: string | null; size: number; bytes: number; state: string; speed: number;
   sources: Source[]; error: string | null }
 /** One holder a download uses: bytes received, its rate now, and the verified pieces it supplied. */
 interface Source { peerId: string; bytes: number; rate?: number; pieces?: number }
@@ -68,15 +69,17 @@ async function search(query: string): Promise<void> {
     el('td', { class: 'num' }, file.holders),
     el('td', {}, downloadButton(file.sha256, file.name))));
   if (rows.length === 0 && SHA256.test(query)) {
-    // Nobody lists it, but asking the tracker directly gives its own answer at once.
+    // Nobody lists it, but asking the tracker directly gives its own answer at once; or wait for it.
     rows.push(el('tr', { 'data-sha256': query },
       el('td', {}, el('span', { class: 'hash' }, `${query.slice(0, 16)}…`)), el('td', {}, '?'), el('td', {}, '0'),
-      el('td', {}, downloadButton(query, query))));
+      el('td', { class: 'actions' }, downloadButton(query, query), waitButton({ sha256: query }, query))));
   }
   byId('results').replaceChildren(...rows);
   const empty = byId('results-empty');
   empty.hidden = rows.length > 0;
-  empty.textContent = `No file on the network matches “${query}”.`;
+  // A name nobody shares yet may be shared later: the page offers to wait for exactly that name.
+  empty.replaceChildren(`No file on the network matches “${query}”. `,
+    ...(query === '' ? [] : [waitButton({ name: query }, query)]));
 }
 
 function downloadButton(sha256: string, name: string): HTMLButtonElement {
@@ -92,8 +95,25 @@ function downloadButton(sha256: string, name: string): HTMLButtonElement {
   return button;
 }
 
+/** Starts a download that waits until some peer shares the file, by its SHA-256 or its exact name. */
+function waitButton(wanted: { sha256: string } | { name: string }, label: string): HTMLButtonElement {
+  const button = el('button', { type: 'button', class: 'secondary', 'aria-label': `Download ${label} when available` },
+    'Download when available');
+  button.addEventListener('click', () => {
+    button.disabled = true;
+    hideNotice();
+    control.request<{ downloadId: string }>('download', { ...wanted, wait: true })
+      .then(() => loadDownloads())
+      .catch((error: ApiError) => {
+        showNotice(error.message);
+        button.disabled = false;
+      });
+  });
+  return button;
+}
+
 function cancelButton(download: Download): HTMLButtonElement {
-  const button = el('button', { type: 'button', class: 'secondary', 'aria-label': `Cancel ${download.name}` }, 'Cancel');
+  const button = el('button', { type: 'button', class: 'secondary', 'aria-label': `Cancel ${shownName(download)}` }, 'Cancel');
   button.addEventListener('click', () => {
     control.request('cancel', { downloadId: download.downloadId }).catch(showError);
   });
@@ -111,7 +131,7 @@ function onEvent(event: PeerEvent): void {
     downloads.set(event.downloadId, event as unknown as Download);
     renderDownloads();
     if (event.event !== 'download.progress') loadStatus().catch(showError);
-    if (event.event === 'download.failed' && event.error) showNotice(`${event.name}: ${event.error}`);
+    if (event.event === 'download.failed' && event.error) showNotice(`${shownName(event as unknown as Download)}: ${event.error}`);
   }
 }
 
@@ -119,12 +139,13 @@ function onEvent(event: PeerEvent): void {
 
 function renderDownloads(): void {
   const rows = [...downloads.values()].reverse().map((d) => {
-    const done = d.state === 'done' ? 100 : percent(d.bytes, d.size);
+    const done = d.state === 'done' ? 100 : d.state === 'waiting' ? 0 : percent(d.bytes, d.size);
     const label = d.state === 'running' ? `${done} %` : d.state;
+    const name = shownName(d);
+    const detail = d.state === 'waiting' ? 'waiting for a peer to share it' : `${bytes(d.bytes)} of ${bytes(d.size)} · ${label}`;
     return el('tr', { class: d.state, 'data-download-id': d.downloadId },
-      el('td', {}, d.name, el('div', { class: 'state' }, `${bytes(d.bytes)} of ${bytes(d.size)} · ${label}`,
-        d.error ? ` · ${d.error}` : '')),
-      el('td', {}, progressBar(done, `${d.name}: ${label}`)),
+      el('td', {}, name, el('div', { class: 'state' }, detail, d.error ? ` · ${d.error}` : '')),
+      el('td', {}, progressBar(done, `${name}: ${label}`)),
       el('td', { class: 'num' }, d.state === 'running' ? rate(d.speed) : '—'),
       el('td', { class: 'num' }, d.state === 'running' ? eta(d.size - d.bytes, d.speed) : '—'),
       el('td', { class: 'hide-narrow' }, d.sources.length ? sourceList(d) : '—'),
@@ -134,6 +155,11 @@ function renderDownloads(): void {
   byId('downloads-empty').hidden = rows.length > 0;
   // The counter beside the table counts what the table shows as under way, as each event arrives.
   byId('status-downloads').textContent = String([...downloads.values()].filter((d) => !FINISHED.has(d.state)).length);
+}
+
+/** The file's name, or the start of its SHA-256 while it waits for a file asked for by hash. */
+function shownName(d: Download): string {
+  return d.name ?? `${(d.sha256 ?? '').slice(0, 16)}…`;
 }
 
 /** Each source on a line of its own: who, how much it gave, how fast it gives now, how many pieces. */

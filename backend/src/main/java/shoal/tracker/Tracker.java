@@ -21,6 +21,7 @@ import shoal.tracker.db.EmbeddedDatabase;
 import shoal.tracker.db.Migrations;
 import shoal.tracker.events.EventRelay;
 import shoal.tracker.http.TrackerVerticle;
+import shoal.tracker.metrics.TrackerMetrics;
 import shoal.tracker.readmodel.MemoryReadModel;
 import shoal.tracker.readmodel.ReadModelVerticle;
 import shoal.tracker.registry.CatalogueSweeper;
@@ -77,13 +78,14 @@ public final class Tracker implements AutoCloseable {
       DeploymentOptions deployment = new DeploymentOptions().setConfig(config.toJson());
       vertx.deployVerticle(EventRelay::new, deployment).await(30, TimeUnit.SECONDS);
       MemoryReadModel readModel = new MemoryReadModel();
+      TrackerMetrics counters = TrackerMetrics.register(metrics, readModel);
       vertx.deployVerticle(new ReadModelVerticle(readModel), deployment).await(30, TimeUnit.SECONDS);
-      vertx.deployVerticle(LivenessSweeper::new, deployment).await(30, TimeUnit.SECONDS);
+      vertx.deployVerticle(() -> new LivenessSweeper(counters), deployment).await(30, TimeUnit.SECONDS);
       vertx.deployVerticle(CatalogueSweeper::new, deployment).await(30, TimeUnit.SECONDS);
       vertx.deployVerticle(TransferPruner::new, deployment).await(30, TimeUnit.SECONDS);
       vertx.deployVerticle(StatisticsKeeper::new, deployment).await(30, TimeUnit.SECONDS);
       String serversDeployment = vertx.deployVerticle(() -> {
-            TrackerVerticle server = new TrackerVerticle(metrics, connections, rateLimits, readModel);
+            TrackerVerticle server = new TrackerVerticle(metrics, connections, rateLimits, readModel, counters);
             servers.add(server);
             return server;
           }, new DeploymentOptions(deployment).setInstances(Runtime.getRuntime().availableProcessors()))

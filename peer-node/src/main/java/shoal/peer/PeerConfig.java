@@ -6,6 +6,7 @@ import java.time.Duration;
 import shoal.common.net.PeerAddress;
 import shoal.peer.fetch.FetchSettings;
 import shoal.peer.fetch.SourcePatience;
+import shoal.peer.tracker.TrackerRoute;
 
 /**
  * Everything a peer node is told at start-up, read once from the CLI and environment (or built by
@@ -104,12 +105,14 @@ public record PeerConfig(
 
   /**
    * What {@code shoal get} runs as ({@link PeerNode#startDownloadOnly}): a node called {@code shoal-get} saving into
-   * {@code out}. The tracker wants every peer to have a files address, so it gets one on 127.0.0.1 and a free port;
-   * it serves nothing there (404) and leaves soon, so one upload slot and a handful of connections are plenty.
+   * {@code out}. The tracker wants every peer to have a files address, so it gets one on a free port, where a peer
+   * started without {@code --host} would listen ({@link TrackerRoute#defaultHost}): a tracker on another machine
+   * refuses a loopback address. It serves little there (pieces of the download under way, else 404) and leaves soon,
+   * so one upload slot and a handful of connections are plenty.
    */
   public static PeerConfig downloadOnly(String tracker, Path out) {
-    return new PeerConfig(tracker, out, "shoal-get", "127.0.0.1", 0, null, 0, null, 0, 1, FetchSettings.DEFAULT_SOURCES,
-        SourcePatience.DEFAULT, DEFAULT_IDLE_TIMEOUT, DEFAULT_RESCAN_INTERVAL, DOWNLOAD_ONLY_CONNECTIONS, null);
+    return new PeerConfig(tracker, out, "shoal-get", TrackerRoute.defaultHost(tracker), 0, null, 0, null, 0, 1,
+        FetchSettings.DEFAULT_SOURCES, SourcePatience.DEFAULT, DEFAULT_IDLE_TIMEOUT, DEFAULT_RESCAN_INTERVAL, DOWNLOAD_ONLY_CONNECTIONS, null);
   }
 
   public PeerConfig withUploadLimit(long bytesPerSecond) {

@@ -19,6 +19,7 @@ import shoal.peer.control.ControlService;
 import shoal.peer.control.ControlVerticle;
 import shoal.peer.fetch.Downloads;
 import shoal.peer.fetch.FetchSettings;
+import shoal.peer.metrics.PeerMetrics;
 import shoal.peer.serve.FilesVerticle;
 import shoal.peer.serve.UploadSlots;
 import shoal.peer.share.HashCache;
@@ -27,6 +28,7 @@ import shoal.peer.share.PartialShares;
 import shoal.peer.share.ShareIndex;
 import shoal.peer.share.ShareScanner;
 import shoal.peer.tracker.TrackerClient;
+import shoal.peer.tracker.TrackerRoute;
 import shoal.peer.tracker.TrackerSession;
 
 /**
@@ -49,6 +51,7 @@ public final class PeerNode implements AutoCloseable {
   private final ShareIndex index = new ShareIndex();
   /** What running downloads serve of their files before they are whole: a crowd passes pieces on. */
   private final PartialShares partials = new PartialShares();
+  private final PeerMetrics metrics = new PeerMetrics();
   private final Promise<Void> stopped = Promise.promise();
   private final AtomicBoolean closing = new AtomicBoolean();
   private ShareScanner scanner;
@@ -114,7 +117,7 @@ public final class PeerNode implements AutoCloseable {
         .put("event", PeerEvents.FILES_CHANGED).put("files", index.size())
         .put("added", change.added().size()).put("removed", change.removed().size()))));
 
-    downloads = new Downloads(vertx, context, session, tracker, fetching, this::adoptDownloaded, partials);
+    downloads = new Downloads(vertx, context, session, tracker, fetching, this::adoptDownloaded, partials, metrics);
     downloads.resumeUnfinished().await(STEP_SECONDS, TimeUnit.SECONDS);
     controlToken = config.controlToken() != null ? config.controlToken() : randomToken();
     ControlService service = new ControlService(config.name(), session, tracker, index, uploads, downloads,
@@ -132,12 +135,13 @@ public final class PeerNode implements AutoCloseable {
     joinTracker();
     // Nothing is served from here, so a verified file just stays where it was saved.
     downloads = new Downloads(vertx, context, session, tracker, fetching, (file, sha256, pieces) -> Future.succeededFuture(),
-        partials);
+        partials, metrics);
   }
 
   private void listenForFiles(UploadSlots uploads) throws Exception {
+    metrics.watchUploads(uploads::active);
     FilesVerticle files = new FilesVerticle(index, partials, uploads, config.host(), config.port(), config.uploadLimit(),
-        config.idleTimeout(), config.maxConnections());
+        config.idleTimeout(), config.maxConnections(), metrics);
     vertx.deployVerticle(files).await(STEP_SECONDS, TimeUnit.SECONDS);
     filesPort = files.actualPort();
   }
@@ -153,19 +157,32 @@ public final class PeerNode implements AutoCloseable {
     return scanner.adopt(file, sha256, pieces).compose(adopted -> scanner.scan());
   }
 
+  /**
+   * {@code --advertise}, else the files port's own address. A wildcard host is no address to give
+   * others: the address the tracker is reached from stands in (see {@link TrackerRoute}), or the
+   * machine's own name's address with a tracker on loopback.
+   */
   private String advertisedAddress() {
     if (config.advertise() != null) {
       return config.advertise();
     }
     String host = config.host();
-    if ("0.0.0.0".equals(host) || "::".equals(host)) {
-      try {
-        host = InetAddress.getLocalHost().getHostAddress();
-      } catch (UnknownHostException e) {
-        host = "127.0.0.1";
-      }
+    if (TrackerRoute.isWildcard(host)) {
+      host = TrackerRoute.localAddress(config.tracker()).orElseGet(PeerNode::localHostAddress);
     }
-    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + filesPort;
+    return urlOf(host, filesPort);
+  }
+
+  private static String localHostAddress() {
+    try {
+      return InetAddress.getLocalHost().getHostAddress();
+    } catch (UnknownHostException e) {
+      return TrackerRoute.LOOPBACK;
+    }
+  }
+
+  private static String urlOf(String host, int port) {
+    return "http://" + (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
   }
 
   private static String randomToken() {
@@ -198,7 +215,7 @@ public final class PeerNode implements AutoCloseable {
   }
 
   public String filesUrl() {
-    return "http://" + config.host() + ":" + filesPort;
+    return urlOf(config.host(), filesPort);
   }
 
   /** This peer's id at the tracker; null while not registered. */

@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -48,7 +46,7 @@ class CorruptHolderTest {
     TestFiles.random(honest.resolve("backup.tar"), SIZE, 21);
     PeerNode corrupt = network.peer("corrupt", rotten);
     PeerNode good = network.peer("good", honest);
-    rotInPlace(rotten.resolve("backup.tar"));
+    TestFiles.rotEveryPiece(rotten.resolve("backup.tar"));
     PeerNode downloader = network.peer("downloader", downloading);
     assertThat(network.occupyHolder(sha256, corrupt.peerId())).isEqualTo(good.peerId());
 
@@ -127,18 +125,6 @@ class CorruptHolderTest {
    * Zeroes 4 KiB of every piece, keeping size and modification time: bit rot the holder cannot
    * notice. Every piece, so that the first it is asked for is rotten, wherever the download starts.
    */
-  private static void rotInPlace(Path file) throws Exception {
-    FileTime modified = Files.getLastModifiedTime(file);
-    PieceLayout layout = PieceLayout.of(Files.size(file));
-    try (RandomAccessFile raw = new RandomAccessFile(file.toFile(), "rw")) {
-      for (int piece = 0; piece < layout.count(); piece++) {
-        raw.seek(layout.start(piece) + 4096);
-        raw.write(new byte[4096]);
-      }
-    }
-    Files.setLastModifiedTime(file, modified);
-  }
-
   /** Regular files, leaving out the node's own hash cache and piece hashes (the partial folder stays in). */
   private static List<Path> regularFiles(Path dir) throws Exception {
     try (Stream<Path> all = Files.walk(dir)) {

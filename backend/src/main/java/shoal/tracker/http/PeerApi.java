@@ -27,7 +27,7 @@ final class PeerApi {
   void registerPeer(RoutingContext ctx) {
     JsonObject body = jsonObject(ctx);
     String name = peerName(body);
-    String address = address(body);
+    String address = reachableAddress(ctx, body);
     List<FileEntry> files = files(body);
     Replies.json(ctx, 201, peers.register(name, address, files), registration -> new JsonObject()
         .put("peerId", registration.peerId().toString())

@@ -86,6 +86,27 @@ final class RequestReader {
     }
   }
 
+  /**
+   * {@link #address}, refused when it is loopback but the peer connected from another address:
+   * other peers would fetch from themselves. A peer that reaches the tracker over loopback shares
+   * its machine with the tracker, and may say loopback (one machine, or the tests). Behind a
+   * reverse proxy on the tracker's machine every client looks like loopback, so the check lets
+   * everything through there; it never refuses a peer wrongly.
+   */
+  static String reachableAddress(RoutingContext ctx, JsonObject json) {
+    String address = address(json);
+    PeerAddress loopback = PeerAddress.parse(address);
+    String client = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
+    if (!loopback.isLoopback() || client == null || PeerAddress.isLoopbackIp(client)) {
+      return address;
+    }
+    String seenAs = client.contains(":") ? "[" + client + "]" : client;
+    throw ApiError.invalidRequest("This peer registered the loopback address " + address + ", which other machines "
+        + "cannot reach; it connected from " + client + ", so start it with --advertise "
+        + (loopback.tls() ? "https" : "http") + "://" + seenAs + ":" + loopback.port()
+        + " (or whichever address other peers reach it at), or with --host set to such an address.");
+  }
+
   /** {@code field}: true or false, {@code fallback} when absent. */
   static boolean optionalBoolean(JsonObject json, String field, boolean fallback) {
     Object value = json.getValue(field);

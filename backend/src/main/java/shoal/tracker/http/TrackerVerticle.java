@@ -6,6 +6,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -29,6 +30,7 @@ import shoal.tracker.db.DatabaseTimeouts;
 import shoal.tracker.db.DatabaseUrl;
 import shoal.tracker.db.RegistryPool;
 import shoal.tracker.events.RegistryEvents;
+import shoal.tracker.metrics.TrackerMetrics;
 import shoal.tracker.registry.FileCatalog;
 import shoal.tracker.readmodel.EventBusCommits;
 import shoal.tracker.registry.OwnCommits;
@@ -46,12 +48,19 @@ public final class TrackerVerticle extends VerticleBase {
   /** Large enough for {@value RequestReader#MAX_FILES_PER_REQUEST} files with long names. */
   static final long MAX_BODY_BYTES = 4L * 1024 * 1024;
 
+  /**
+   * Large enough for any frame a browser sends the bridge (registrations, pings), which SockJS's
+   * HTTP transports post.
+   */
+  static final long MAX_EVENT_BUS_FRAME_BYTES = 64 * 1024;
+
   /** The dashboard's files, built from webui/ and packed into the jar. */
   private static final String DASHBOARD = "webroot/dashboard";
   /** The OpenAPI 3.1 document of the REST API, written by hand beside the code it describes. */
   private static final String API_DOCUMENT = "openapi/tracker.json";
 
   private final PrometheusMeterRegistry metrics;
+  private final TrackerMetrics counters;
   private final ConnectionCap connections;
   private final RateLimits rateLimits;
   private final ReadModel readModel;
@@ -68,10 +77,12 @@ public final class TrackerVerticle extends VerticleBase {
    * @param connections the tracker's connection cap, shared by all its instances
    * @param rateLimits the tracker's rate limits, shared by all its instances
    * @param readModel the tracker's registry in memory, shared by all its instances
+   * @param counters Shoal's own counters in {@code metrics}, shared by all its instances
    */
   public TrackerVerticle(PrometheusMeterRegistry metrics, ConnectionCap connections, RateLimits rateLimits,
-      ReadModel readModel) {
+      ReadModel readModel, TrackerMetrics counters) {
     this.metrics = metrics;
+    this.counters = counters;
     this.connections = connections;
     this.rateLimits = rateLimits;
     this.readModel = readModel;
@@ -85,12 +96,12 @@ public final class TrackerVerticle extends VerticleBase {
     Pool reads = RegistryPool.createForReads(vertx, database, config.dbTimeouts());
     RegistryEvents events = new RegistryEvents(pool);
     OwnCommits commits = new EventBusCommits(vertx);
-    PeerRegistry peers = new PeerRegistry(pool, events, config.peerTtl(), commits);
+    PeerRegistry peers = new PeerRegistry(pool, events, config.peerTtl(), commits, counters);
     PartialHoldings partials = new PartialHoldings(pool, events);
     peerApi = new PeerApi(peers, config.heartbeat(), config.peerTtl());
     partialApi = new PartialApi(peers, partials);
     fileApi = new FileApi(new FileCatalog(reads, readModel));
-    transferApi = new TransferApi(new TransferLedger(pool, reads, peers, partials, events, readModel, commits));
+    transferApi = new TransferApi(new TransferLedger(pool, reads, peers, partials, events, readModel, commits, counters));
     opsApi = new OpsApi(pool, readModel);
     dbTimeouts = config.dbTimeouts();
     guard = new ConnectionGuard(vertx, config.idleTimeout(), connections);
@@ -144,16 +155,30 @@ public final class TrackerVerticle extends VerticleBase {
     router.get("/api/v1/openapi.json").handler(document);
     router.get("/health").handler(opsApi::health);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics));
+    // SockJS's HTTP transports, the browser's fallback where no WebSocket passes (a proxy, a
+    // firewall), post the page's frames; SockJS reads them only once a body handler has.
+    router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(MAX_EVENT_BUS_FRAME_BYTES))
+        .handler(new BridgeSends());
+    router.route("/eventbus/*").handler(new ClosingTransports());
     router.route("/eventbus/*").subRouter(eventBusBridge());
     router.route("/*").handler(StaticHandler.create(DASHBOARD));
 
     ErrorResponder errors = ErrorResponder.explaining(failure -> DatabaseFailures.toApiError(failure, dbTimeouts));
+    router.route().failureHandler(this::countNotAvailable);
     router.route().failureHandler(errors);
     router.errorHandler(404, ctx -> ErrorResponder.send(ctx.response(),
         ApiError.notFound("not_found", "There is nothing at " + ctx.normalizedPath() + ".")));
     router.errorHandler(405, ctx -> ErrorResponder.send(ctx.response(),
         new ApiError(405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.normalizedPath() + ".")));
     return router;
+  }
+
+  /** Every {@code not_available} answer passes here on its way to the error responder, whichever route gave it. */
+  private void countNotAvailable(RoutingContext ctx) {
+    if (ctx.failure() instanceof ApiError error && "not_available".equals(error.code())) {
+      counters.notAvailable();
+    }
+    ctx.next();
   }
 
   /** Browsers may listen to {@code shoal.events} and nothing else; they may send nothing at all. */

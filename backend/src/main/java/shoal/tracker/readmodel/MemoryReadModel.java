@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.UUID;
 import shoal.tracker.registry.FileDetails;
 import shoal.tracker.registry.FileSummary;
+import shoal.tracker.registry.NetworkFigures;
 import shoal.tracker.registry.PeerRegistry;
 import shoal.tracker.registry.ReadModel;
 
@@ -43,6 +44,11 @@ public final class MemoryReadModel implements ReadModel {
   @Override
   public PeerRegistry.PeerIdentity downloader(Buffer tokenHash) {
     return current ? index.liveIdentity(ByteBuffer.wrap(tokenHash.getBytes())) : null;
+  }
+
+  @Override
+  public NetworkFigures figures() {
+    return current ? index.figures() : null;
   }
 
   RegistryIndex index() {

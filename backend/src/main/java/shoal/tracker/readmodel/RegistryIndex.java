@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentSkipListSet;
 import shoal.tracker.registry.FileDetails;
 import shoal.tracker.registry.FileSummary;
 import shoal.tracker.registry.Holder;
+import shoal.tracker.registry.NetworkFigures;
 import shoal.tracker.registry.PeerRegistry;
 
 /**
@@ -145,6 +146,34 @@ final class RegistryIndex {
   PeerRegistry.PeerIdentity liveIdentity(ByteBuffer tokenHash) {
     PeerCell peer = tokens.get(tokenHash);
     return peer != null && peer.liveness.live(System.nanoTime()) ? new PeerRegistry.PeerIdentity(peer.id, peer.name) : null;
+  }
+
+  /**
+   * Live peers, files with a live holder, live holdings and the live peers' active uploads, as
+   * one walk over the peers and files sees them: each file and peer is read whole, though a change
+   * landing during the walk may show in one count and not yet in another.
+   */
+  NetworkFigures figures() {
+    long now = System.nanoTime();
+    long peers = 0;
+    long uploads = 0;
+    for (PeerCell peer : tokens.values()) {
+      PeerCell.Liveness liveness = peer.liveness;
+      if (liveness.live(now)) {
+        peers++;
+        uploads += liveness.activeUploads();
+      }
+    }
+    long held = 0;
+    long holdings = 0;
+    for (FileView file : files.values()) {
+      int holders = file.liveHolders(now);
+      if (holders > 0) {
+        held++;
+        holdings += holders;
+      }
+    }
+    return new NetworkFigures(peers, held, holdings, uploads);
   }
 
   // ---- writes, from the read model's context only ----------------------------------------

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.UUID;
 import shoal.tracker.db.Transactions;
 import shoal.tracker.events.RegistryEvents;
+import shoal.tracker.metrics.TrackerMetrics;
 
 /**
  * Starts transfers from the holder each downloader should fetch from: fewest active uploads, then
@@ -46,17 +47,20 @@ final class LeastLoadedBalancer {
   private final Pool pool;
   private final OwnCommits commits;
   private final RegistryEvents events;
+  private final TrackerMetrics metrics;
   private List<Start> waiting = new ArrayList<>();
   private int inFlight;
 
   /**
    * @param commits told of the sources whose load each batch raised, before its starts are answered
    * @param events where each started transfer is announced ({@code transfer.started})
+   * @param metrics counts each choice, by the kind of source chosen
    */
-  LeastLoadedBalancer(Pool pool, OwnCommits commits, RegistryEvents events) {
+  LeastLoadedBalancer(Pool pool, OwnCommits commits, RegistryEvents events, TrackerMetrics metrics) {
     this.pool = pool;
     this.commits = commits;
     this.events = events;
+    this.metrics = metrics;
   }
 
   /**
@@ -144,6 +148,7 @@ final class LeastLoadedBalancer {
           leases[i] = start.lease(row);
           started.add(leases[i].transfer().toJson());
           sources.add(leases[i].source().peerId());
+          metrics.sourceChosen(leases[i].partial());
         }
         case "unregistered" -> start.result.tryFail(PeerRegistry.unregisteredToken());
         default -> start.result.tryComplete(Optional.empty());

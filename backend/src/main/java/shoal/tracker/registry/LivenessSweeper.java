@@ -5,6 +5,7 @@ import io.vertx.sqlclient.Pool;
 import java.time.Duration;
 import shoal.tracker.TrackerConfig;
 import shoal.tracker.events.RegistryEvents;
+import shoal.tracker.metrics.TrackerMetrics;
 
 /**
  * Removes peers that stopped heartbeating, with everything they hold. Lookups already ignore a
@@ -17,16 +18,19 @@ public final class LivenessSweeper extends PeriodicSweep {
   /** Beats missed in a row before the gap counts as an outage: a slow tick is not one. */
   private static final int MISSED_BEATS = 3;
 
+  private final TrackerMetrics metrics;
   private PeerRegistry peers;
   private OutageGrace grace;
 
-  public LivenessSweeper() {
+  /** @param metrics counts the transfers abandoned with the peers it removes */
+  public LivenessSweeper(TrackerMetrics metrics) {
     super("removed", "expired peer(s)", PeerRegistry.EXPIRY_BATCH);
+    this.metrics = metrics;
   }
 
   @Override
   Duration prepare(TrackerConfig config, Pool pool) {
-    peers = new PeerRegistry(pool, new RegistryEvents(pool), config.peerTtl(), OwnCommits.NONE);
+    peers = new PeerRegistry(pool, new RegistryEvents(pool), config.peerTtl(), OwnCommits.NONE, metrics);
     Duration interval = sweepInterval(config.peerTtl());
     grace = new OutageGrace(pool, interval.multipliedBy(MISSED_BEATS));
     return interval;

@@ -18,6 +18,7 @@ import java.util.function.Function;
 import shoal.common.http.ApiError;
 import shoal.tracker.db.Transactions;
 import shoal.tracker.events.RegistryEvents;
+import shoal.tracker.metrics.TrackerMetrics;
 
 /** Peers and what they hold: joining, reporting files, staying alive, leaving, expiring. */
 public final class PeerRegistry {
@@ -36,13 +37,18 @@ public final class PeerRegistry {
   private final RegistryEvents events;
   private final double ttlSeconds;
   private final OwnCommits commits;
+  private final TrackerMetrics metrics;
 
-  /** @param commits told of every change this registry commits, before its caller hears of it */
-  public PeerRegistry(Pool pool, RegistryEvents events, Duration peerTtl, OwnCommits commits) {
+  /**
+   * @param commits told of every change this registry commits, before its caller hears of it
+   * @param metrics counts the transfers a departure abandons
+   */
+  public PeerRegistry(Pool pool, RegistryEvents events, Duration peerTtl, OwnCommits commits, TrackerMetrics metrics) {
     this.pool = pool;
     this.events = events;
     this.ttlSeconds = peerTtl.toMillis() / 1000.0;
     this.commits = commits;
+    this.metrics = metrics;
   }
 
   public Future<Registration> register(String name, String address, List<FileEntry> files) {
@@ -99,6 +105,7 @@ public final class PeerRegistry {
   public Future<Void> leave(UUID peerId) {
     return Transactions.run(pool, conn -> conn.preparedQuery(LOCK_PEERS_TO_DELETE).execute(Tuple.tuple().addArrayOfUUID(new UUID[] {peerId}))
             .compose(locked -> depart(conn, List.of(peerId), Transfer.PEER_LEFT)))
+        .map(this::counted)
         .compose(departed -> commits.left(List.of(peerId)).map(departed))
         .map(departed -> {
           if (departed.isEmpty()) {
@@ -119,16 +126,18 @@ public final class PeerRegistry {
     return Transactions.run(pool, conn -> conn.preparedQuery(LOCK_EXPIRED_PEERS).execute(Tuple.of(EXPIRY_BATCH)).compose(rows -> {
           List<UUID> expired = new ArrayList<>();
           rows.forEach(row -> expired.add(row.getUUID("peer_id")));
-          return expired.isEmpty() ? Future.succeededFuture(List.<JsonObject>of()) : depart(conn, expired, Transfer.PEER_EXPIRED);
+          return expired.isEmpty() ? Future.succeededFuture(Departure.NONE) : depart(conn, expired, Transfer.PEER_EXPIRED);
         }))
+        .map(this::counted)
         .map(departed -> {
           departed.forEach(peer -> events.publish(RegistryEvents.PEER_EXPIRED, peer));
           return departed.size();
         });
   }
 
-  private Future<List<JsonObject>> depart(SqlConnection conn, List<UUID> peerIds, String reason) {
+  private Future<Departure> depart(SqlConnection conn, List<UUID> peerIds, String reason) {
     UUID[] ids = peerIds.toArray(UUID[]::new);
+    int[] abandonedTransfers = {0};
     return conn.preparedQuery(LOCK_TRANSFERS_OF_PEERS).execute(Tuple.tuple().addArrayOfUUID(ids)).compose(locked -> {
           // The active ones are about to be abandoned: their bytes move from active into the totals.
           // Summed exactly: a peer may have many active transfers of files up to 2^53-1 bytes.
@@ -136,6 +145,7 @@ public final class PeerRegistry {
           for (Row row : locked) {
             if (Transfer.ACTIVE.equals(row.getString("state"))) {
               abandonedBytes = abandonedBytes.add(BigInteger.valueOf(row.getLong("bytes")));
+              abandonedTransfers[0]++;
             }
           }
           BigInteger addedToTotals = abandonedBytes;
@@ -148,8 +158,19 @@ public final class PeerRegistry {
           List<JsonObject> departed = new ArrayList<>();
           rows.forEach(row -> departed.add(new JsonObject()
               .put("peerId", row.getUUID("peer_id").toString()).put("name", row.getString("name"))));
-          return departed;
+          return new Departure(departed, abandonedTransfers[0]);
         });
+  }
+
+  /** Counts a committed departure's abandoned transfers (never a rolled-back attempt's); answers the peers that left. */
+  private List<JsonObject> counted(Departure departure) {
+    metrics.transferEnded(TrackerMetrics.Outcome.ABANDONED, departure.abandonedTransfers());
+    return departure.peers();
+  }
+
+  /** The peers a departure removed, and how many active transfers it abandoned with them. */
+  private record Departure(List<JsonObject> peers, int abandonedTransfers) {
+    static final Departure NONE = new Departure(List.of(), 0);
   }
 
   /**

@@ -38,6 +38,11 @@ public interface ReadModel {
     public PeerRegistry.PeerIdentity downloader(Buffer tokenHash) {
       return null;
     }
+
+    @Override
+    public NetworkFigures figures() {
+      return null;
+    }
   };
 
   /**
@@ -64,4 +69,10 @@ public interface ReadModel {
    * returned: the transfer's start checks again, under its locks.
    */
   PeerRegistry.PeerIdentity downloader(Buffer tokenHash);
+
+  /**
+   * The network's size as the model holds it, counted now (a walk over every file), or null while
+   * the model is not current.
+   */
+  NetworkFigures figures();
 }

@@ -344,8 +344,14 @@ final class RegistryQueries {
       FROM transfers t LEFT JOIN peers d ON d.peer_id = t.downloader_id AND d.expires_at > now()
       WHERE t.transfer_id = $1""";
 
-  static final String UPDATE_PROGRESS =
-      "UPDATE transfers SET bytes = $2 WHERE transfer_id = $1 AND state = 'active'";
+  /**
+   * Answers the bytes reported before, so the tracker counts what this report adds. The row is
+   * locked in the CTE, so two reports at once each see the other's figure, not the same old one.
+   */
+  static final String UPDATE_PROGRESS = """
+      WITH old AS (SELECT transfer_id, bytes FROM transfers WHERE transfer_id = $1 AND state = 'active' FOR UPDATE)
+      UPDATE transfers t SET bytes = $2 FROM old WHERE t.transfer_id = old.transfer_id
+      RETURNING old.bytes AS previous""";
 
   /**
    * Completes an active transfer, or one abandoned because its source left: the bytes arrived, of

@@ -22,6 +22,7 @@ import shoal.common.http.ApiError;
 import shoal.common.transfer.FailureReason;
 import shoal.tracker.db.Transactions;
 import shoal.tracker.events.RegistryEvents;
+import shoal.tracker.metrics.TrackerMetrics;
 
 /**
  * Transfers between peers: started with the least-loaded holder, followed by the downloader's
@@ -39,15 +40,17 @@ public final class TransferLedger {
   private final ReadModel memory;
   private final OwnCommits commits;
   private final LeastLoadedBalancer balancer;
+  private final TrackerMetrics metrics;
 
   /**
    * @param reads the pool for lock-free reads (see {@code RegistryPool})
    * @param partials where a completed download's partial record is withdrawn
    * @param memory answers "not available", and who the downloader is, without PostgreSQL while it is current
    * @param commits told of the loads and holdings each transfer changes
+   * @param metrics counts the transfers that end here, the bytes reported, and the balancer's choices
    */
   public TransferLedger(Pool pool, Pool reads, PeerRegistry peers, PartialHoldings partials, RegistryEvents events,
-      ReadModel memory, OwnCommits commits) {
+      ReadModel memory, OwnCommits commits, TrackerMetrics metrics) {
     this.pool = pool;
     this.reads = reads;
     this.peers = peers;
@@ -55,7 +58,8 @@ public final class TransferLedger {
     this.events = events;
     this.memory = memory;
     this.commits = commits;
-    this.balancer = new LeastLoadedBalancer(pool, commits, events);
+    this.metrics = metrics;
+    this.balancer = new LeastLoadedBalancer(pool, commits, events, metrics);
   }
 
   /**
@@ -113,6 +117,7 @@ public final class TransferLedger {
         return Future.failedFuture(finished(transfer.state()));
       }
       return pool.preparedQuery(UPDATE_PROGRESS).execute(Tuple.of(transferId, bytes)).map(rows -> {
+        rows.forEach(row -> metrics.bytesMoved(bytes - row.getLong("previous")));
         events.publish(RegistryEvents.TRANSFER_PROGRESS, new JsonObject()
             .put("transferId", transferId.toString()).put("sha256", transfer.sha256())
             .put("bytes", bytes).put("size", transfer.size()));
@@ -166,6 +171,9 @@ public final class TransferLedger {
               .map(ending))
           .map(ending -> {
             if (!ending.repeated()) {
+              metrics.transferEnded(TrackerMetrics.Outcome.COMPLETED, 1);
+              // What progress reports had not counted yet.
+              metrics.bytesMoved(ending.credited(reported) - ending.bytes());
               events.publish(RegistryEvents.TRANSFER_COMPLETED, transfer.toJson()
                   .put("state", Transfer.COMPLETED).put("bytes", ending.credited(reported)));
               events.publish(RegistryEvents.FILES_CHANGED, new JsonObject().put("peerId", transfer.to().toString()));
@@ -208,6 +216,7 @@ public final class TransferLedger {
               : commits.changed(List.of(ending.releases()), false).map(ending))
           .map(ending -> {
             if (!ending.repeated()) {
+              metrics.transferEnded(TrackerMetrics.Outcome.FAILED, 1);
               events.publish(RegistryEvents.TRANSFER_FAILED, transfer.toJson()
                   .put("state", Transfer.FAILED).put("reason", reason.code()).put("reasonText", reason.sentence()));
             }

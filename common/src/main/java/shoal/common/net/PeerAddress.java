@@ -135,6 +135,38 @@ public final class PeerAddress {
     return prefix + "/files/" + sha256;
   }
 
+  /**
+   * Whether only this address's own machine can reach it: {@code localhost} (and names under
+   * {@code .localhost}, which resolvers keep on the machine), {@code 127.0.0.0/8} and {@code ::1},
+   * also when carried inside IPv6. Other host names are not looked up: what they resolve to is
+   * for the downloader to find out.
+   */
+  public boolean isLoopback() {
+    String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+    if (name.equals("localhost") || name.endsWith(".localhost")) {
+      return true;
+    }
+    return isLoopbackIp(name);
+  }
+
+  /**
+   * Whether {@code ip}, an IP literal such as a connection's remote address, is loopback; false for
+   * anything that is not an IP literal, which is never looked up.
+   */
+  public static boolean isLoopbackIp(String ip) {
+    if (ip == null || !(ip.indexOf(':') >= 0 || DOTTED_QUAD.matcher(ip).matches())) {
+      return false;
+    }
+    InetAddress address;
+    try {
+      address = InetAddress.getByName(ip);
+    } catch (UnknownHostException e) {
+      return false;
+    }
+    InetAddress carried = address instanceof Inet6Address v6 ? carriedIpv4(v6) : null;
+    return address.isLoopbackAddress() || (carried != null && carried.isLoopbackAddress());
+  }
+
   @Override
   public boolean equals(Object other) {
     return other instanceof PeerAddress address && address.base.equals(base);

@@ -132,4 +132,31 @@ class PeerAddressTest {
       assertThat(PeerAddress.isForbidden(InetAddress.getByName(allowed))).as(allowed).isFalse();
     }
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"http://127.0.0.1:7001", "http://127.8.9.10", "http://localhost:7001", "http://LOCALHOST.:7001",
+      "http://peer.localhost", "http://[::1]:7001", "http://[::ffff:127.0.0.1]:7001", "http://[::127.0.0.1]"})
+  @DisplayName("an address only its own machine can reach is known as loopback, without any DNS lookup")
+  void loopbackAddresses(String text) {
+    assertThat(PeerAddress.parse(text).isLoopback()).isTrue();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"http://10.231.7.2:7001", "http://128.0.0.1", "http://peer.lan", "http://localhost.example.com",
+      "http://[fd12::1]:7001", "http://[2001:db8::1]"})
+  @DisplayName("an address other machines may reach is not loopback")
+  void otherAddresses(String text) {
+    assertThat(PeerAddress.parse(text).isLoopback()).isFalse();
+  }
+
+  @Test
+  @DisplayName("a client's IP address is judged loopback the same way")
+  void loopbackClients() {
+    assertThat(PeerAddress.isLoopbackIp("127.0.0.1")).isTrue();
+    assertThat(PeerAddress.isLoopbackIp("0:0:0:0:0:0:0:1")).isTrue();
+    assertThat(PeerAddress.isLoopbackIp("::ffff:127.0.0.2")).isTrue();
+    assertThat(PeerAddress.isLoopbackIp("10.231.7.2")).isFalse();
+    assertThat(PeerAddress.isLoopbackIp("fd12::1")).isFalse();
+    assertThat(PeerAddress.isLoopbackIp("not an address")).isFalse();
+  }
 }

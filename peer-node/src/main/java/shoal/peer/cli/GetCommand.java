@@ -1,11 +1,9 @@
 package shoal.peer.cli;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -15,24 +13,29 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import shoal.common.cli.DurationConverter;
 import shoal.common.http.ApiError;
 import shoal.peer.PeerConfig;
 import shoal.peer.PeerNode;
 import shoal.peer.fetch.DownloadStatus;
 import shoal.peer.fetch.Downloads;
-import shoal.peer.share.Sha256;
+import shoal.peer.fetch.WantedFile;
 import shoal.peer.tracker.TrackerClient;
 
 /**
  * {@code shoal get}: downloads one file as a short-lived peer that shares nothing, then leaves.
  * Exit 0 once the file is verified, 2 at once when no peer has it, 1 when the download failed.
+ * With {@code --wait} a file no peer has is waited for (see {@code HolderWatch}) until a holder
+ * appears, or until {@code --timeout} passes: exit 2 then.
  */
 @Command(
     name = "get",
     mixinStandardHelpOptions = true,
     description = {
       "Downloads one file by its SHA-256 or its name, verifies it and saves it into --out.",
-      "Exit status: 0 once verified, 2 when no peer has it (with the tracker's message), 1 when it failed.",
+      "With --wait, a file no peer has yet is downloaded as soon as one shares it.",
+      "Exit status: 0 once verified, 2 when no peer has it (with --wait: none shared it within --timeout), with the "
+          + "tracker's message, 1 when it failed.",
       "Every option can also be set as the environment variable SHOAL_<OPTION>, e.g. SHOAL_TRACKER."
     },
     sortOptions = false)
@@ -40,6 +43,7 @@ public final class GetCommand implements Callable<Integer> {
 
   private static final long STEP_SECONDS = 30;
   private static final int NOT_AVAILABLE = 2;
+  private static final String WAITING = "waiting";
 
   /** Whether the progress bar redraws in place or prints plain lines. */
   private final Terminal terminal;
@@ -61,6 +65,15 @@ public final class GetCommand implements Callable<Integer> {
       description = "The tracker's join key, when it was started with one (or SHOAL_JOIN_KEY, which other users of "
           + "the machine cannot read).")
   String joinKey;
+
+  @Option(names = "--wait", defaultValue = "${env:SHOAL_WAIT:-false}",
+      description = "When no peer has the file, wait until one shares it, then download it.")
+  boolean waitForHolder;
+
+  @Option(names = "--timeout", defaultValue = "${env:SHOAL_TIMEOUT}", converter = DurationConverter.class,
+      description = "With --wait: give up (exit 2) when no peer has shared the file within this long, e.g. 10m. "
+          + "Without it, wait until stopped.")
+  Duration timeout;
 
   @Mixin
   DownloadOptions download;
@@ -95,6 +108,9 @@ public final class GetCommand implements Callable<Integer> {
       stderr.flush();
       return 1;
     }
+    // Ctrl-C, the way out of a wait without --timeout, still leaves the tracker.
+    Thread leaveOnCtrlC = new Thread(node::close, "shoal-get-shutdown");
+    Runtime.getRuntime().addShutdownHook(leaveOnCtrlC);
     try {
       if (!node.registered()) {
         // The tracker's own sentence when it answered (a missing or wrong join key, a rate limit), else unreachable.
@@ -103,8 +119,11 @@ public final class GetCommand implements Callable<Integer> {
             ? refused.getMessage() : "the tracker at " + tracker + " cannot be reached."));
         return 1;
       }
-      String sha256 = Sha256.isValid(wanted) ? wanted : findByName(node.tracker());
-      DownloadStatus end = follow(node.downloads(), sha256, stdout);
+      DownloadStatus end = follow(node.downloads(), stdout);
+      if (end == null) {
+        stderr.println("shoal get: " + TrackerClient.NOT_AVAILABLE);
+        return NOT_AVAILABLE;
+      }
       if (!end.done()) {
         stderr.println("shoal get: " + end.error());
         return 1;
@@ -117,6 +136,11 @@ public final class GetCommand implements Callable<Integer> {
     } finally {
       // Leaves the tracker, so that its records of this short-lived peer are deleted at once.
       node.close();
+      try {
+        Runtime.getRuntime().removeShutdownHook(leaveOnCtrlC);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running or has run: the node is closed either way
+      }
       stdout.flush();
       stderr.flush();
     }
@@ -124,16 +148,33 @@ public final class GetCommand implements Callable<Integer> {
 
   /** The options as one config; throws IllegalArgumentException with a sentence when one is off. */
   PeerConfig config() {
+    if (timeout != null && !waitForHolder) {
+      throw new IllegalArgumentException("--timeout is how long --wait waits: give --wait too");
+    }
+    if (timeout != null && timeout.isZero()) {
+      throw new IllegalArgumentException("--timeout must be longer than 0");
+    }
     return PeerConfig.downloadOnly(tracker, out).withJoinKey(joinKey)
         .withSources(download.sources()).withPatience(download.patience());
   }
 
-  /** Starts the download and draws its progress until it ends, however it ends; answers how it ended. */
-  private DownloadStatus follow(Downloads downloads, String sha256, PrintWriter stdout) throws Exception {
-    DownloadStatus started = downloads.start(sha256).await(STEP_SECONDS, TimeUnit.SECONDS);
-    ProgressBar bar = new ProgressBar(stdout, terminal.isTerminal());
+  /**
+   * Starts the download and draws its progress until it ends, however it ends; answers how it
+   * ended, or null when --timeout passed while it was still waiting for a holder.
+   */
+  private DownloadStatus follow(Downloads downloads, PrintWriter stdout) throws Exception {
+    DownloadStatus started = downloads.start(WantedFile.parse(wanted), waitForHolder).await(STEP_SECONDS, TimeUnit.SECONDS);
     Future<DownloadStatus> finished = downloads.whenFinished(started.downloadId());
     DownloadStatus now = started;
+    if (WAITING.equals(started.state())) {
+      stdout.println("No peer has " + wanted + " yet: waiting for one to share it" + (timeout == null ? " (Ctrl-C stops)." : "."));
+      stdout.flush();
+      now = untilAHolderAppears(downloads, started, finished);
+      if (now == null) {
+        return null;
+      }
+    }
+    ProgressBar bar = new ProgressBar(stdout, terminal.isTerminal());
     while (!finished.isComplete()) {
       bar.update(now.bytes(), now.size());
       try {
@@ -148,22 +189,31 @@ public final class GetCommand implements Callable<Integer> {
     return end;
   }
 
-  /** The hash of the file called exactly {@code wanted}; not_available when none is, an error when several differ. */
-  private String findByName(TrackerClient client) throws Exception {
-    JsonArray found = client.searchFiles(wanted, 1000, 0).await(STEP_SECONDS, TimeUnit.SECONDS);
-    List<String> hashes = found.stream()
-        .map(JsonObject.class::cast)
-        .filter(file -> wanted.equals(file.getString("name")))
-        .map(file -> file.getString("sha256"))
-        .distinct()
-        .toList();
-    if (hashes.isEmpty()) {
-      throw new ApiError(404, "not_available", "Sorry, the file you requested is not available. Please try again later.");
+  /**
+   * Watches a waiting download until it leaves {@code waiting}; answers it then, or null once
+   * --timeout has passed, after cancelling it.
+   */
+  private DownloadStatus untilAHolderAppears(Downloads downloads, DownloadStatus waiting, Future<DownloadStatus> finished)
+      throws Exception {
+    long started = System.nanoTime();
+    DownloadStatus now = waiting;
+    while (WAITING.equals(now.state()) && !finished.isComplete()) {
+      long left = timeout == null ? Long.MAX_VALUE : timeout.toNanos() - (System.nanoTime() - started);
+      if (left <= 0) {
+        if (downloads.cancelIfWaiting(waiting.downloadId()).await(STEP_SECONDS, TimeUnit.SECONDS)) {
+          finished.await(STEP_SECONDS, TimeUnit.SECONDS);
+          return null;
+        }
+        // A holder appeared at the last moment: the download under way is not given up.
+        break;
+      }
+      try {
+        finished.await(Math.max(1, Math.min(250, TimeUnit.NANOSECONDS.toMillis(left))), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        now = downloads.find(waiting.downloadId()).await(STEP_SECONDS, TimeUnit.SECONDS).orElse(now);
+      }
     }
-    if (hashes.size() > 1) {
-      throw ApiError.invalidRequest("Several different files are called " + wanted + "; name one by its SHA-256: "
-          + String.join(", ", hashes) + ".");
-    }
-    return hashes.get(0);
+    return finished.isComplete() ? finished.result()
+        : downloads.find(waiting.downloadId()).await(STEP_SECONDS, TimeUnit.SECONDS).orElse(now);
   }
 }

@@ -10,9 +10,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import shoal.common.cli.DurationConverter;
+import shoal.common.http.ApiError;
 import shoal.peer.Main;
 import shoal.peer.PeerConfig;
 import shoal.peer.PeerNode;
+import shoal.peer.tracker.TrackerRoute;
 
 /** {@code shoal peer}: shares a folder until SIGTERM, Ctrl-C or {@code POST /api/v1/leave}; leaves the tracker first. */
 @Command(
@@ -37,8 +39,9 @@ public final class PeerCommand implements Callable<Integer> {
       description = "How other peers see this one (default: the share folder's name).")
   String name;
 
-  @Option(names = "--host", defaultValue = "${env:SHOAL_HOST:-127.0.0.1}",
-      description = "Address the files port listens on (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--host", defaultValue = "${env:SHOAL_HOST}",
+      description = "Address the files port listens on (default: the local address this machine reaches the tracker "
+          + "from, so that other machines reach this peer; 127.0.0.1 when the tracker is on loopback).")
   String host;
 
   @Option(names = "--port", defaultValue = "${env:SHOAL_PORT:-7001}",
@@ -46,7 +49,8 @@ public final class PeerCommand implements Callable<Integer> {
   int port;
 
   @Option(names = "--advertise", defaultValue = "${env:SHOAL_ADVERTISE}",
-      description = "The files URL given to other peers, when they reach this one by another address (default: http://HOST:PORT).")
+      description = "The files URL given to other peers, when they reach this one by another address, such as NAT "
+          + "(default: http://HOST:PORT; with --host 0.0.0.0, the address this machine reaches the tracker from).")
   String advertise;
 
   @Option(names = "--control-port", defaultValue = "${env:SHOAL_CONTROL_PORT:-7002}",
@@ -100,6 +104,12 @@ public final class PeerCommand implements Callable<Integer> {
       stderr.flush();
       return 1;
     }
+    if (refusedForGood(node)) {
+      stderr.println("shoal peer: the tracker refused this peer: " + node.registrationRefusal().getMessage());
+      stderr.flush();
+      node.close();
+      return 1;
+    }
     Main.keepRunning();
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "shoal-shutdown"));
     // POST /api/v1/leave stops the node; the process then ends (on a fresh thread, not the one stopping).
@@ -111,11 +121,21 @@ public final class PeerCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * Whether the tracker answered the first registration 400: it refuses what this peer sends (such
+   * as a loopback address from another machine), and retrying would be refused the same way. An
+   * unreachable tracker, a missing join key or a rate limit may pass, so the peer keeps trying then.
+   */
+  private static boolean refusedForGood(PeerNode node) {
+    return !node.registered() && node.registrationRefusal() instanceof ApiError refusal && refusal.status() == 400;
+  }
+
   /** The options as one config; throws IllegalArgumentException with a sentence when one is off. */
   PeerConfig config() {
     String peerName = name != null && !name.isBlank() ? name
         : share.toAbsolutePath().normalize().getFileName() == null ? "peer" : share.toAbsolutePath().normalize().getFileName().toString();
-    return new PeerConfig(tracker, share, peerName, host, port, advertise, controlPort, controlToken, uploadLimit,
+    String listenHost = host != null && !host.isBlank() ? host : TrackerRoute.defaultHost(tracker);
+    return new PeerConfig(tracker, share, peerName, listenHost, port, advertise, controlPort, controlToken, uploadLimit,
         maxUploads, download.patience(), idleTimeout, PeerConfig.DEFAULT_RESCAN_INTERVAL)
         .withSources(download.sources()).withJoinKey(joinKey);
   }

@@ -7,6 +7,7 @@ import shoal.common.http.ApiError;
 import java.util.Optional;
 import shoal.peer.fetch.DownloadStatus;
 import shoal.peer.fetch.Downloads;
+import shoal.peer.fetch.WantedFile;
 import shoal.peer.serve.UploadSlots;
 import shoal.peer.share.Sha256;
 import shoal.peer.share.ShareIndex;
@@ -64,11 +65,39 @@ public final class ControlService {
     return tracker.searchFiles(text, limit, offset);
   }
 
-  Future<JsonObject> startDownload(Object sha256) {
-    if (!(sha256 instanceof String hash) || !Sha256.isValid(hash)) {
-      return Future.failedFuture(ApiError.invalidRequest("'sha256' must be 64 lowercase hexadecimal characters."));
+  /**
+   * Starts the download {@code request} asks for: {@code {"sha256"}} or {@code {"name"}} (a file's
+   * exact name), and {@code "wait": true} to wait for a holder rather than be told at once that
+   * nobody has it.
+   */
+  Future<JsonObject> startDownload(JsonObject request) {
+    WantedFile wanted;
+    try {
+      wanted = wanted(request.getValue("sha256"), request.getValue("name"));
+    } catch (ApiError e) {
+      return Future.failedFuture(e);
     }
-    return downloads.start(hash).map(download -> new JsonObject().put("downloadId", download.downloadId()));
+    Object wait = request.getValue("wait", false);
+    if (!(wait instanceof Boolean waitForHolder)) {
+      return Future.failedFuture(ApiError.invalidRequest("'wait' must be true or false."));
+    }
+    return downloads.start(wanted, waitForHolder).map(download -> new JsonObject().put("downloadId", download.downloadId()));
+  }
+
+  private static WantedFile wanted(Object sha256, Object name) {
+    if ((sha256 == null) == (name == null)) {
+      throw ApiError.invalidRequest("Name the file by 'sha256' or by 'name', one of the two.");
+    }
+    if (sha256 != null) {
+      if (!(sha256 instanceof String hash) || !Sha256.isValid(hash)) {
+        throw ApiError.invalidRequest("'sha256' must be 64 lowercase hexadecimal characters.");
+      }
+      return WantedFile.bySha256(hash);
+    }
+    if (!(name instanceof String exact) || exact.isBlank()) {
+      throw ApiError.invalidRequest("'name' must be a file's exact name.");
+    }
+    return WantedFile.byName(exact);
   }
 
   Future<JsonArray> listDownloads() {

@@ -59,7 +59,7 @@ final class ControlSocket {
         case "files" -> Future.succeededFuture(service.files());
         case "search" -> service.search(request.getString("q", ""), request.getInteger("limit", 100),
             request.getInteger("offset", 0));
-        case "download" -> service.startDownload(request.getValue("sha256"));
+        case "download" -> service.startDownload(request);
         case "cancel" -> service.cancel(request.getString("downloadId"));
         case "downloads" -> service.listDownloads();
         case "leave" -> service.leave();

@@ -33,6 +33,7 @@ public final class ControlVerticle extends VerticleBase {
    */
   static final int MAX_CONNECTIONS = 64;
   private static final String CONTROL_SOCKET = "/control";
+  private static final String DOWNLOAD_BODY = "The body must be a JSON object {\"sha256\"} or {\"name\"}, with \"wait\": true to wait for a holder.";
   /** The control page's files, built from webui/ and packed into the jar. */
   private static final String PAGE = "webroot/peer";
   /** The OpenAPI 3.1 document of the control API, written by hand beside the code it describes. */
@@ -162,12 +163,12 @@ public final class ControlVerticle extends VerticleBase {
     try {
       body = ctx.body().asJsonObject();
     } catch (RuntimeException e) {
-      throw ApiError.invalidRequest("The body must be a JSON object {\"sha256\"}.");
+      throw ApiError.invalidRequest(DOWNLOAD_BODY);
     }
     if (body == null) {
-      throw ApiError.invalidRequest("The body must be a JSON object {\"sha256\"}.");
+      throw ApiError.invalidRequest(DOWNLOAD_BODY);
     }
-    service.startDownload(body.getValue("sha256"))
+    service.startDownload(body)
         .onSuccess(started -> ctx.response().setStatusCode(202)
             .putHeader("Content-Type", "application/json").end(started.encode()))
         .onFailure(ctx::fail);

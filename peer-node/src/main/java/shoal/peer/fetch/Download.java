@@ -15,11 +15,14 @@ import org.slf4j.LoggerFactory;
 import shoal.common.http.ApiError;
 import shoal.common.transfer.FailureReason;
 import shoal.peer.PeerEvents;
+import shoal.peer.metrics.PeerMetrics;
+import shoal.peer.tracker.HolderWatch;
 import shoal.peer.tracker.TrackerClient.Lease;
 
 /**
- * One file on its way here, on the downloads' context: its life from the tracker's first lease to
- * the verified file in the target folder. The bytes are brought by a {@link Fetch} — in pieces
+ * One file on its way here, on the downloads' context: its life from the tracker's first lease (or
+ * from waiting for one, while nobody offers the file) to the verified file in the target folder.
+ * The bytes are brought by a {@link Fetch} — in pieces
  * from several holders when the first holder that answers lists the file's pieces, else as one
  * stream ({@link FirstSource} finds that holder) — and this class keeps what both share: the
  * record that lets the download outlive the node, the sources used and what each gave, progress
@@ -36,7 +39,7 @@ final class Download {
 
   /** What a download is doing; {@code json()} is the contract's name. */
   enum State {
-    QUEUED, RUNNING, VERIFYING, DONE, FAILED, CANCELLED;
+    WAITING, QUEUED, RUNNING, VERIFYING, DONE, FAILED, CANCELLED;
 
     String json() {
       return name().toLowerCase(Locale.ROOT);
@@ -45,19 +48,27 @@ final class Download {
 
   final Downloads owner;
   private final String id = UUID.randomUUID().toString();
-  private final String sha256;
-  private final String name;
+  /** Null while waiting for a file asked for by name. */
+  private String sha256;
+  /** Null while waiting for a file asked for by SHA-256. */
+  private String name;
   private long size;
   private final List<SourceTally> sources = new ArrayList<>();
   private final SourceChoice choice = new SourceChoice();
   private final Promise<Download> finished = Promise.promise();
-  private State state = State.QUEUED;
+  private State state;
   private String error;
   private long speed;
   private Path savedAs;
   private boolean cancelled;
   /** Set when the node is going down: the partial data and its record stay for the next start. */
   private boolean keepForNextStart;
+  /**
+   * Whether this download has the record that lets it outlive the node written, and so removes it
+   * when it ends. Blocking tasks of one context run in order, so a removal never overtakes the write.
+   */
+  private boolean recorded;
+  private HolderWatch.Wait<Lease> waitingFor;
   private FirstSource firstSource;
   private Fetch fetch;
   private long tickerId = -1;
@@ -65,11 +76,22 @@ final class Download {
   private long ticks;
   private long lastPublishedBytes = -1;
 
+  /** A download whose first source is {@code first}; {@link #start} it. */
   Download(Downloads owner, Lease first) {
+    this(owner, first.sha256(), first.name(), first.size(), State.QUEUED);
+  }
+
+  /** A download of a file nobody offers yet; {@link #await} a holder. */
+  Download(Downloads owner, WantedFile wanted) {
+    this(owner, wanted.sha256(), wanted.name(), 0, State.WAITING);
+  }
+
+  private Download(Downloads owner, String sha256, String name, long size, State state) {
     this.owner = owner;
-    this.sha256 = first.sha256();
-    this.name = first.name();
-    this.size = first.size();
+    this.sha256 = sha256;
+    this.name = name;
+    this.size = size;
+    this.state = state;
   }
 
   String id() {
@@ -84,12 +106,21 @@ final class Download {
     return name;
   }
 
+  /** The node's series, for what the fetch finds wrong with the data. */
+  PeerMetrics metrics() {
+    return owner.metrics;
+  }
+
   SourceChoice choice() {
     return choice;
   }
 
   boolean isCancelled() {
     return cancelled;
+  }
+
+  boolean isWaiting() {
+    return state == State.WAITING && !cancelled;
   }
 
   boolean isFinished() {
@@ -107,6 +138,9 @@ final class Download {
       return false;
     }
     cancelled = true;
+    if (waitingFor != null) {
+      waitingFor.cancel();
+    }
     if (fetch != null) {
       fetch.stop();
     }
@@ -138,7 +172,7 @@ final class Download {
   /** A source the fetch starts using, listed in the status from now on; the size shown is the one it declares. */
   SourceTally used(Lease lease) {
     size = lease.size();
-    SourceTally tally = new SourceTally(lease.sourcePeerId(), lease.sourceName());
+    SourceTally tally = new SourceTally(lease.sourcePeerId(), lease.sourceName(), owner.metrics::downloaded);
     sources.add(tally);
     return tally;
   }
@@ -198,7 +232,11 @@ final class Download {
     choice.failed(lease.sourcePeerId(), lease.sourceName(), reason);
   }
 
+  /** Tells the tracker that {@code lease}'s transfer failed; a reason that blames the source is counted as such. */
   void reportFailed(Lease lease, FailureReason reason) {
+    if (reason.blamesSource()) {
+      owner.metrics.sourceBlamed(reason);
+    }
     owner.call(peer -> owner.tracker.reportFailed(peer, lease.transferId(), reason))
         .onFailure(e -> LOG.debug("could not report a failed transfer: {}", e.getMessage()));
   }
@@ -208,9 +246,50 @@ final class Download {
         .onFailure(e -> LOG.debug("could not report progress: {}", e.getMessage()));
   }
 
+  /**
+   * Waits, in state {@code waiting}, until {@code wait} gives a lease, and then starts from it. A
+   * download asked for by SHA-256 is recorded first when {@code record}, so that a node started
+   * again waits for it again.
+   */
+  void await(HolderWatch.Wait<Lease> wait, boolean record) {
+    waitingFor = wait;
+    if (record && sha256 != null) {
+      recorded = true;
+      owner.vertx.<Void>executeBlocking(() -> {
+        owner.unfinished.remember(sha256, null, 0);
+        return null;
+      }).onFailure(e -> LOG.warn("could not record the wait for {}: {}", sha256, e.getMessage()));
+    }
+    publish(PeerEvents.DOWNLOAD_PROGRESS);
+    wait.result().onSuccess(this::holderAppeared).onFailure(this::ended);
+  }
+
+  private void holderAppeared(Lease lease) {
+    waitingFor = null;
+    if (cancelled) {
+      reportFailed(lease, FailureReason.CANCELLED);
+      finish(State.CANCELLED, null);
+      return;
+    }
+    if (owner.underWay(lease.sha256(), this).isPresent()) {
+      // Asked for by name, it turned out to be a file this node is downloading already.
+      reportFailed(lease, FailureReason.CANCELLED);
+      finish(State.FAILED, lease.name() + " is being downloaded already.");
+      return;
+    }
+    sha256 = lease.sha256();
+    name = lease.name();
+    size = lease.size();
+    state = State.QUEUED;
+    LOG.info("a holder of {} appeared: downloading it", name);
+    start(lease);
+    publish(PeerEvents.DOWNLOAD_PROGRESS);
+  }
+
   void start(Lease first) {
     tickerId = owner.vertx.setPeriodic(TICK_MILLIS, id -> tick());
     firstSource = new FirstSource(this, first);
+    recorded = true;
     owner.vertx.<Void>executeBlocking(() -> {
           owner.unfinished.remember(sha256, name, first.size());
           return null;
@@ -254,18 +333,20 @@ final class Download {
 
   /** The fetch ended without a file: stopped, given up, or this node's disk failed. */
   private void ended(Throwable failure) {
-    if (fetch == null) {
+    if (fetch == null && firstSource != null) {
       // Nothing was fetched yet: the lease of the holder being asked for its list is still open at the tracker.
       firstSource.open().ifPresent(open ->
           reportFailed(open, cancelled ? FailureReason.CANCELLED : FailureReason.DOWNLOADER_ERROR));
     }
-    if (cancelled || failure instanceof Fetch.Stopped) {
+    if (cancelled || failure instanceof Fetch.Stopped || failure instanceof HolderWatch.Cancelled) {
       finish(State.CANCELLED, null);
     } else if (failure instanceof PartialFile.DiskFailure disk) {
       LOG.warn("downloading {} stopped: {}", name, disk.getMessage());
       finish(State.FAILED, "The download of " + name + " stopped: " + disk.sentence() + ".");
     } else if (failure instanceof Fetch.GaveUp gaveUp) {
       finish(State.FAILED, gaveUp.getMessage());
+    } else if (state == State.WAITING) {
+      finish(State.FAILED, failure.getMessage());
     } else {
       LOG.warn("downloading {} failed", name, failure);
       finish(State.FAILED, "The download of " + name + " failed: " + failure.getMessage());
@@ -282,7 +363,7 @@ final class Download {
     speed = 0;
     sources.forEach(SourceTally::stopped);
     Future<Void> cleanup = fetch == null ? Future.succeededFuture() : fetch.release(keepForNextStart && end != State.DONE);
-    if (!keepForNextStart || end == State.DONE) {
+    if (recorded && (!keepForNextStart || end == State.DONE)) {
       cleanup = cleanup.eventually(() -> owner.vertx.<Void>executeBlocking(() -> {
         owner.unfinished.forget(sha256);
         return null;

@@ -18,6 +18,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import shoal.common.transfer.FailureReason;
+import shoal.peer.metrics.PeerMetrics;
 import shoal.peer.share.PartialShare;
 import shoal.peer.share.PieceHashes;
 import shoal.peer.share.PieceLayout;
@@ -344,6 +345,7 @@ final class PieceFetch implements Fetch {
    */
   private void listLied() {
     LOG.warn("the piece list of {} given by {} does not add up to its SHA-256", download.name(), vouching);
+    download.metrics().rejected(PeerMetrics.Rejected.FILE);
     for (String liar : vouching) {
       SourceSession session = sessions.remove(liar);
       if (session != null) {

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeoutException;
 import shoal.common.transfer.FailureReason;
+import shoal.peer.metrics.PeerMetrics;
 import shoal.peer.share.PieceLayout;
 import shoal.peer.tracker.TrackerClient.Lease;
 
@@ -216,6 +217,7 @@ final class SourceSession {
     } else if (diskFailure instanceof PartialFile.DiskFailure disk) {
       fetch.diskFailed(disk);
     } else if (outcome == PieceWriter.Outcome.WRONG) {
+      fetch.download().metrics().rejected(PeerMetrics.Rejected.PIECE);
       fetch.sessionFailed(this, "piece " + asked.piece, FailureReason.CORRUPT,
           new SourceFailure(FailureReason.CORRUPT, "piece " + asked.piece + " did not match its SHA-256"));
     } else if (asked.losing) {

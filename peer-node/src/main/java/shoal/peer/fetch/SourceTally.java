@@ -1,6 +1,7 @@
 package shoal.peer.fetch;
 
 import io.vertx.core.json.JsonObject;
+import java.util.function.LongConsumer;
 
 /**
  * What one source has given a download, for its status: bytes received, pieces that matched, and
@@ -10,19 +11,23 @@ final class SourceTally {
 
   final String peerId;
   final String name;
+  /** Told of every byte received as well: the node's download counter. */
+  private final LongConsumer alsoReceived;
   private long bytes;
   private int pieces;
   private long rate;
   private long bytesAtLastTick;
   private boolean stopped;
 
-  SourceTally(String peerId, String name) {
+  SourceTally(String peerId, String name, LongConsumer alsoReceived) {
     this.peerId = peerId;
     this.name = name;
+    this.alsoReceived = alsoReceived;
   }
 
   void received(long count) {
     bytes += count;
+    alsoReceived.accept(count);
   }
 
   void pieceVerified() {

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import shoal.common.transfer.FailureReason;
+import shoal.peer.metrics.PeerMetrics;
 import shoal.peer.tracker.TrackerClient.Lease;
 
 /**
@@ -191,6 +192,7 @@ final class StreamFetch implements Fetch {
     if (partial.matches(download.sha256())) {
       return Future.succeededFuture();
     }
+    download.metrics().rejected(PeerMetrics.Rejected.FILE);
     boolean soleSender = Set.of(current.sourcePeerId()).containsAll(contributors);
     if (!soleSender) {
       mixSources = false;

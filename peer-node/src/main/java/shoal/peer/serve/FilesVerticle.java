@@ -20,6 +20,7 @@ import shoal.common.http.ApiError;
 import shoal.common.http.ConnectionCap;
 import shoal.common.http.ConnectionGuard;
 import shoal.common.http.ErrorResponder;
+import shoal.peer.metrics.PeerMetrics;
 import shoal.peer.share.PartialShare;
 import shoal.peer.share.PartialShares;
 import shoal.peer.share.PieceHashes;
@@ -30,7 +31,9 @@ import shoal.peer.share.SharedFile;
 /**
  * The files port other peers download from: {@code GET}/{@code HEAD /files/{sha256}} with ranges,
  * {@code /files/{sha256}/pieces} (the piece size and each piece's SHA-256, so a downloader can take
- * pieces from several holders and check each one) and {@code /health}. A file is found by its hash
+ * pieces from several holders and check each one), {@code /health} and {@code /metrics} (the node's
+ * Prometheus series, here so that a Prometheus on another machine can scrape them without the
+ * control token). A file is found by its hash
  * in the share index, or among the downloads under way ({@link PartialShares}), so no part of a
  * request ever becomes a path. Of a file still being downloaded only ranges within verified pieces
  * are served (anything else is 416), and its piece list says which pieces those are ({@code have}),
@@ -60,6 +63,7 @@ public final class FilesVerticle extends VerticleBase {
   private final long uploadLimit;
   private final Duration idleTimeout;
   private final int maxConnections;
+  private final PeerMetrics metrics;
   private HttpServer server;
   private ConnectionGuard guard;
   private UploadWatchdog watchdog;
@@ -68,9 +72,10 @@ public final class FilesVerticle extends VerticleBase {
    * @param uploadLimit bytes per second for all uploads together; 0 for no limit
    * @param idleTimeout how long a request head or body may take, and an upload may stand still
    * @param maxConnections connections kept open at once
+   * @param metrics counts what is uploaded and refused, and is served at {@code /metrics}
    */
   public FilesVerticle(ShareIndex index, PartialShares partials, UploadSlots slots, String host, int port,
-      long uploadLimit, Duration idleTimeout, int maxConnections) {
+      long uploadLimit, Duration idleTimeout, int maxConnections, PeerMetrics metrics) {
     this.index = index;
     this.partials = partials;
     this.slots = slots;
@@ -79,6 +84,7 @@ public final class FilesVerticle extends VerticleBase {
     this.uploadLimit = uploadLimit;
     this.idleTimeout = idleTimeout;
     this.maxConnections = maxConnections;
+    this.metrics = metrics;
   }
 
   @Override
@@ -116,6 +122,7 @@ public final class FilesVerticle extends VerticleBase {
     router.get("/files/:sha256/pieces").handler(this::sendPieces);
     router.head("/files/:sha256/pieces").handler(this::sendPieces);
     router.get("/health").handler(this::reportHealth);
+    router.get("/metrics").handler(this::sendMetrics);
 
     router.route().failureHandler(new ErrorResponder(e -> false));
     router.errorHandler(404, ctx -> ErrorResponder.send(ctx.response(),
@@ -213,6 +220,7 @@ public final class FilesVerticle extends VerticleBase {
     }
     if (!slots.tryAcquire()) {
       // Answered here rather than thrown: a busy peer is routine, not a server fault worth an error log.
+      metrics.uploadRefused();
       response.putHeader("Retry-After", RETRY_AFTER_SECONDS);
       ErrorResponder.send(response, new ApiError(503, "busy", "This peer is serving as many uploads as it allows; try again shortly."));
       return;
@@ -234,7 +242,14 @@ public final class FilesVerticle extends VerticleBase {
     unwatch[0] = watchdog.watch(ctx.request().connection(), () -> release.handle(null));
     ctx.addEndHandler(release::handle);
     response.closeHandler(release::handle);
-    response.sendFile(file.path(), offset, length).onComplete(release::handle);
+    response.sendFile(file.path(), offset, length)
+        .onSuccess(sent -> metrics.uploaded(length))
+        .onComplete(release::handle);
+  }
+
+  /** The Prometheus text format, version 0.0.4, which every Prometheus reads. */
+  private void sendMetrics(RoutingContext ctx) {
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape());
   }
 
   private void reportHealth(RoutingContext ctx) {

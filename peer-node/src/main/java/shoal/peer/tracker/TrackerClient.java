@@ -26,8 +26,10 @@ public final class TrackerClient {
   /** The most files the tracker takes in one request; more go in further batches. */
   public static final int MAX_FILES_PER_REQUEST = 10_000;
   private static final int TIMEOUT_MILLIS = 10_000;
-
-  /** The header the tracker reads its join key from. */
+  /** How many search results are looked through for an exact name: the search matches parts of names too. */
+  private static final int NAME_MATCHES = 1000;
+  /** The tracker's sentence for a file nobody has, said the same way when no file has the name asked for. */
+  public static final String NOT_AVAILABLE = "Sorry, the file you requested is not available. Please try again later.";
 
   private final WebClient client;
   private final String baseUrl;
@@ -153,6 +155,30 @@ public final class TrackerClient {
         .recover(this::unreachable)
         .compose(TrackerClient::checked)
         .map(HttpResponse::bodyAsJsonArray);
+  }
+
+  /**
+   * The SHA-256 of the file called exactly {@code name}, found with the search: fails with the
+   * tracker's {@code not_available} (and its sentence) when no file has that name, and with
+   * {@code invalid_request} naming their hashes when several different files do.
+   */
+  public Future<String> fileNamed(String name) {
+    return searchFiles(name, NAME_MATCHES, 0).compose(found -> {
+      List<String> hashes = found.stream()
+          .map(JsonObject.class::cast)
+          .filter(file -> name.equals(file.getString("name")))
+          .map(file -> file.getString("sha256"))
+          .distinct()
+          .toList();
+      if (hashes.isEmpty()) {
+        return Future.failedFuture(new ApiError(404, "not_available", NOT_AVAILABLE));
+      }
+      if (hashes.size() > 1) {
+        return Future.failedFuture(ApiError.invalidRequest("Several different files are called " + name
+            + "; name one by its SHA-256: " + String.join(", ", hashes) + "."));
+      }
+      return Future.succeededFuture(hashes.get(0));
+    });
   }
 
   public void close() {

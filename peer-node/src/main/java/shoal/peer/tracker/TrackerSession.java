@@ -62,7 +62,10 @@ public final class TrackerSession {
   public Future<Void> start() {
     return node.run(() -> serially(this::register).transform(result -> {
       if (result.failed()) {
-        LOG.warn("not registered yet, retrying: {}", result.cause().getMessage());
+        // A 400 is the tracker refusing what this peer sends, which a retry sends again: `shoal peer` stops then.
+        boolean badInput = result.cause() instanceof ApiError error && error.status() == 400;
+        LOG.warn(badInput ? "the tracker refused this peer: {}" : "not registered yet, retrying: {}",
+            result.cause().getMessage());
       }
       scheduleTick();
       return Future.<Void>succeededFuture();

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import shoal.peer.NodeContext;
+import shoal.peer.metrics.PeerMetrics;
 import shoal.peer.PeerConfig;
 import shoal.peer.serve.FilesVerticle;
 import shoal.peer.serve.UploadSlots;
@@ -59,13 +60,13 @@ class FinishedDownloadsTest {
       TrackerClient client = new TrackerClient(vertx, network.trackerUrl());
       ShareIndex nothingShared = new ShareIndex();
       FilesVerticle files = new FilesVerticle(nothingShared, new PartialShares(), new UploadSlots(1), "127.0.0.1", 0, 0,
-          PeerConfig.DEFAULT_IDLE_TIMEOUT, 16);
+          PeerConfig.DEFAULT_IDLE_TIMEOUT, 16, new PeerMetrics());
       vertx.deployVerticle(files).await(10, TimeUnit.SECONDS);
       NodeContext node = new NodeContext(vertx);
       TrackerSession session = new TrackerSession(vertx, node, client, "bounded", "http://127.0.0.1:" + files.actualPort(), nothingShared);
       session.start().await(10, TimeUnit.SECONDS);
       Downloads downloads = new Downloads(vertx, node, session, client, FetchSettings.inside(out, SourcePatience.DEFAULT),
-          (file, hash, pieces) -> Future.succeededFuture(), new PartialShares(), 2);
+          (file, hash, pieces) -> Future.succeededFuture(), new PartialShares(), new PeerMetrics(), 2);
 
       List<String> ids = new ArrayList<>();
       for (int i = 0; i < 4; i++) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -19,10 +20,12 @@ public final class ChildJvm {
 
   private final Process process;
   private final List<String> urls;
+  private final BlockingQueue<String> lines;
 
-  private ChildJvm(Process process, List<String> urls) {
+  private ChildJvm(Process process, List<String> urls, BlockingQueue<String> lines) {
     this.process = process;
     this.urls = urls;
+    this.lines = lines;
   }
 
   /** {@code java -jar JAR ARGS}, once it has printed {@code listeners} {@code listening on} lines. */
@@ -36,13 +39,28 @@ public final class ChildJvm {
     return launch(List.of("-cp", System.getProperty("java.class.path"), mainClass), args, log, listeners, timeoutSeconds);
   }
 
+  /**
+   * {@code java -jar JAR ARGS} run through {@code host}, which wraps the command (such as
+   * {@link TwoHosts#inFirst}, on another "machine"), once it has printed {@code listeners}
+   * {@code listening on} lines.
+   */
+  public static ChildJvm startOn(UnaryOperator<List<String>> host, Path jar, List<String> args, Path log, int listeners,
+      long timeoutSeconds) throws Exception {
+    return launch(host, List.of("-jar", jar.toString()), args, log, listeners, timeoutSeconds);
+  }
+
   private static ChildJvm launch(List<String> what, List<String> args, Path log, int listeners, long timeoutSeconds)
       throws Exception {
+    return launch(UnaryOperator.identity(), what, args, log, listeners, timeoutSeconds);
+  }
+
+  private static ChildJvm launch(UnaryOperator<List<String>> host, List<String> what, List<String> args, Path log,
+      int listeners, long timeoutSeconds) throws Exception {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx512m"));
     command.addAll(what);
     command.addAll(args);
-    Process process = new ProcessBuilder(command)
+    Process process = new ProcessBuilder(host.apply(command))
         .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .start();
     BlockingQueue<String> lines = ProcessLines.of(process);
@@ -58,12 +76,25 @@ public final class ChildJvm {
         throw new IllegalStateException("'" + String.join(" ", args) + "' did not start; see " + log);
       }
     }
-    return new ChildJvm(process, urls);
+    return new ChildJvm(process, urls, lines);
   }
 
   /** The URLs it printed, in order. */
   public List<String> urls() {
     return urls;
+  }
+
+  /** The first line of standard output after the {@code listening on} ones that matches {@code pattern}, waiting 30 s at most. */
+  public Matcher awaitLine(Pattern pattern) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      String line = lines.poll(100, TimeUnit.MILLISECONDS);
+      Matcher m = line == null ? null : pattern.matcher(line);
+      if (m != null && m.find()) {
+        return m;
+      }
+    }
+    throw new IllegalStateException("no line matching " + pattern + " within 30 s");
   }
 
   public long pid() {

@@ -2,9 +2,12 @@ package shoal.peer.testing;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.SplittableRandom;
+import shoal.peer.share.PieceLayout;
 import shoal.peer.share.Sha256;
 
 /** Files for tests: random content made fast (a PRNG, 1 MiB at a time), never held whole in memory. */
@@ -26,6 +29,22 @@ public final class TestFiles {
       }
     }
     return Sha256.ofFile(file);
+  }
+
+  /**
+   * Zeroes 4 KiB inside every piece of {@code file}, keeping its modification time, so that a
+   * node that has already hashed it goes on serving it under its old SHA-256: a rotten holder.
+   */
+  public static void rotEveryPiece(Path file) throws IOException {
+    FileTime modified = Files.getLastModifiedTime(file);
+    PieceLayout layout = PieceLayout.of(Files.size(file));
+    try (RandomAccessFile raw = new RandomAccessFile(file.toFile(), "rw")) {
+      for (int piece = 0; piece < layout.count(); piece++) {
+        raw.seek(layout.start(piece) + 4096);
+        raw.write(new byte[4096]);
+      }
+    }
+    Files.setLastModifiedTime(file, modified);
   }
 
   public static String text(Path file, String content) throws IOException {

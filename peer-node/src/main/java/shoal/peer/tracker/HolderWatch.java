@@ -1,0 +1,179 @@
+package shoal.peer.tracker;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+import shoal.common.http.ApiError;
+
+/**
+ * Waits for files that nobody offers yet: each wait repeats its attempt (asking the tracker for a
+ * transfer, say) whenever the tracker's event stream tells of a change that could mean the file
+ * appeared — a peer joined, a peer's file list changed, a downloader announced verified pieces —
+ * until the attempt answers anything but "not there yet". The stream is followed only while a
+ * wait is pending. A slow safety re-check covers events lost to a dropped stream, and every
+ * reconnect re-checks too. Events are gathered for a moment and each wait has at most one attempt
+ * in flight, so a busy network does not turn into a flood of requests. Used on the node's context.
+ */
+public final class HolderWatch {
+
+  /** Changes after which a file nobody held may be held. */
+  private static final Set<String> HINTS = Set.of("peer.joined", "files.changed", "partial.updated");
+  private static final long GATHER_MILLIS = 200;
+  static final Duration SAFETY_RECHECK = Duration.ofSeconds(30);
+
+  /** Thrown into a wait's result when it was cancelled before an attempt succeeded. */
+  public static final class Cancelled extends Exception {
+    Cancelled() {
+      super("cancelled", null, false, false);
+    }
+  }
+
+  /** One pending wait. */
+  public interface Wait<T> {
+
+    /**
+     * The first answer of the attempt that is not "not there yet"; fails with the attempt's own
+     * failure, or {@link Cancelled}. An attempt already under way when the wait is cancelled may
+     * still succeed: its caller then releases what it got.
+     */
+    Future<T> result();
+
+    /** Stops asking. */
+    void cancel();
+  }
+
+  private final Vertx vertx;
+  private final TrackerEventStream stream;
+  private final Duration safetyRecheck;
+  private final Set<Waiter<?>> waiters = new LinkedHashSet<>();
+  private long safetyTimer = -1;
+  private long gatherTimer = -1;
+
+  public HolderWatch(Vertx vertx, String trackerUrl) {
+    this(vertx, trackerUrl, SAFETY_RECHECK);
+  }
+
+  HolderWatch(Vertx vertx, String trackerUrl, Duration safetyRecheck) {
+    this.vertx = vertx;
+    this.safetyRecheck = safetyRecheck;
+    this.stream = new TrackerEventStream(vertx, trackerUrl, this::event, this::recheckAll);
+  }
+
+  /**
+   * Whether {@code failure} means "not there yet, keep waiting": the tracker's
+   * {@code not_available}, or a tracker that is out of reach, overloaded or rate-limiting. Any
+   * other failure (a bad request, a name several files share) ends a wait.
+   */
+  public static boolean notThereYet(Throwable failure) {
+    return failure instanceof ApiError error
+        && ("not_available".equals(error.code()) || error.status() == 429 || error.status() >= 500);
+  }
+
+  /**
+   * Repeats {@code attempt} until it answers anything but {@link #notThereYet}. The first attempt
+   * comes with the first change the stream tells of, or once the stream is listening: the caller
+   * has just been told "not yet", and a holder appearing in between is not missed.
+   */
+  public <T> Wait<T> await(Supplier<Future<T>> attempt) {
+    Waiter<T> waiter = new Waiter<>(attempt);
+    waiters.add(waiter);
+    if (waiters.size() == 1) {
+      stream.open();
+      safetyTimer = vertx.setPeriodic(safetyRecheck.toMillis(), id -> recheckAll());
+    }
+    return waiter;
+  }
+
+  /** Ends every wait, as cancelled, and stops following the stream. */
+  public void close() {
+    List.copyOf(waiters).forEach(Waiter::cancel);
+  }
+
+  private void event(JsonObject event) {
+    if (HINTS.contains(event.getString("type")) && gatherTimer < 0) {
+      gatherTimer = vertx.setTimer(GATHER_MILLIS, fired -> {
+        gatherTimer = -1;
+        recheckAll();
+      });
+    }
+  }
+
+  private void recheckAll() {
+    List.copyOf(waiters).forEach(Waiter::attempt);
+  }
+
+  private void ended(Waiter<?> waiter) {
+    if (waiters.remove(waiter) && waiters.isEmpty()) {
+      stream.close();
+      vertx.cancelTimer(safetyTimer);
+      vertx.cancelTimer(gatherTimer);
+      gatherTimer = -1;
+    }
+  }
+
+  private final class Waiter<T> implements Wait<T> {
+
+    private final Supplier<Future<T>> attempt;
+    private final Promise<T> result = Promise.promise();
+    private boolean inFlight;
+    /** A change came while an attempt was under way: that attempt may have been too early. */
+    private boolean again;
+    private boolean cancelled;
+
+    Waiter(Supplier<Future<T>> attempt) {
+      this.attempt = attempt;
+    }
+
+    @Override
+    public Future<T> result() {
+      return result.future();
+    }
+
+    @Override
+    public void cancel() {
+      cancelled = true;
+      ended(this);
+      if (!inFlight) {
+        result.tryFail(new Cancelled());
+      }
+    }
+
+    void attempt() {
+      if (cancelled || result.future().isComplete()) {
+        return;
+      }
+      if (inFlight) {
+        again = true;
+        return;
+      }
+      inFlight = true;
+      again = false;
+      Future<T> tried;
+      try {
+        tried = attempt.get();
+      } catch (RuntimeException e) {
+        tried = Future.failedFuture(e);
+      }
+      tried.onComplete(outcome -> {
+        inFlight = false;
+        if (outcome.succeeded()) {
+          ended(this);
+          result.tryComplete(outcome.result());
+        } else if (cancelled) {
+          result.tryFail(new Cancelled());
+        } else if (!notThereYet(outcome.cause())) {
+          ended(this);
+          result.tryFail(outcome.cause());
+        } else if (again) {
+          attempt();
+        }
+      });
+    }
+  }
+}
