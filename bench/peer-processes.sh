@@ -5,11 +5,14 @@
 tracker_jar="$root/backend/target/shoal-tracker-fat.jar"
 peer_jar="$root/peer-node/target/shoal-peer-fat.jar"
 
-# Builds the jars when one is missing or older than the sources, so the run measures the code as it is.
+# Builds the jars when one is missing or older than the sources (compared with the older of the two,
+# as ./shoal does), so the run measures the code as it is.
 build_jars_if_stale() {
+  local oldest="$tracker_jar"
+  [[ -f "$peer_jar" && "$peer_jar" -ot "$tracker_jar" ]] && oldest="$peer_jar"
   if [[ ! -f "$tracker_jar" || ! -f "$peer_jar" ]] || [[ -n "$(cd "$root" && find common/src/main backend/src/main \
-        peer-node/src/main db webui/src pom.xml common/pom.xml backend/pom.xml peer-node/pom.xml -newer "$peer_jar" \
-        -type f 2>/dev/null | head -n 1)" ]]; then
+        peer-node/src/main db webui/src webui/package.json webui/package-lock.json pom.xml common/pom.xml \
+        backend/pom.xml peer-node/pom.xml webui/pom.xml -newer "$oldest" -type f -print -quit 2>/dev/null)" ]]; then
     echo "bench: building the jars..." >&2
     (cd "$root" && { mvn -B -q -o -DskipTests package -pl common,webui,backend,peer-node >&2 \
       || mvn -B -q -DskipTests package -pl common,webui,backend,peer-node >&2; })
