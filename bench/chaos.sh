@@ -57,8 +57,18 @@ trap 'exit 130' INT TERM
 cp "$tracker_jar" "$work/shoal-tracker-fat.jar"
 cp "$peer_jar" "$work/shoal-peer-fat.jar"
 jars="$work/shoal-peer-fat.jar:$work/shoal-tracker-fat.jar"
+# The test client the fake holder registers through checks answers against the OpenAPI document
+# with Vert.x's OpenAPI module, a test dependency that the jars leave out: take it from the local
+# Maven repository (the build above put it there), fetching it if it is missing.
+vertx_version="$(sed -n 's:.*<vertx.version>\(.*\)</vertx.version>.*:\1:p' pom.xml)"
+m2="$HOME/.m2/repository/io/vertx"
+openapi_jars="$m2/vertx-openapi/$vertx_version/vertx-openapi-$vertx_version.jar:$m2/vertx-json-schema/$vertx_version/vertx-json-schema-$vertx_version.jar"
+if [[ ! -f "${openapi_jars%%:*}" || ! -f "${openapi_jars##*:}" ]]; then
+  mvn -B -q dependency:get -Dartifact="io.vertx:vertx-openapi:$vertx_version" >&2
+fi
+jars="$jars:$openapi_jars"
 mkdir -p "$work/classes"
-javac --release 17 -nowarn -d "$work/classes" -cp "$jars" \
+javac --release 17 -nowarn -d "$work/classes" -cp "$jars" -sourcepath backend/src/test/java \
   peer-node/src/test/java/shoal/peer/bench/*.java \
   peer-node/src/test/java/shoal/peer/testing/FakeHolder.java \
   peer-node/src/test/java/shoal/peer/testing/ChildJvm.java \

@@ -18,7 +18,13 @@ final class LyingHolder implements AutoCloseable {
 
   LyingHolder(ChaosNetwork network, List<ChaosRun.SampleFile> claimed) throws Exception {
     server = new FakeHolder((request, out) -> {
-      ChaosRun.SampleFile file = claimed.stream().filter(f -> request.target().endsWith(f.sha256())).findFirst().orElseThrow();
+      // No piece list (404, as an older peer answers): downloaders then take the whole file from
+      // it, and find it wrong by the file's SHA-256.
+      ChaosRun.SampleFile file = claimed.stream().filter(f -> request.target().endsWith(f.sha256())).findFirst().orElse(null);
+      if (file == null) {
+        FakeHolder.head(out, "404 Not Found", "Content-Length: 0");
+        return;
+      }
       FakeHolder.head(out, "200 OK", "Content-Length: " + file.size());
       byte[] garbage = new byte[64 << 10];
       for (long left = file.size(); left > 0; left -= garbage.length) {
