@@ -12,7 +12,6 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,15 +86,17 @@ public final class HashCache {
     return new HashCache(store, Collections.unmodifiableMap(next), dirty || changed);
   }
 
-  /** This cache without the files not in {@code present}, so the cache never outgrows the share. */
-  HashCache retainOnly(Set<Path> present) {
+  /**
+   * A cache of exactly {@code present}, the files a walk found with their hashes: entries of files
+   * gone, and of files since changed in place (an older size or time), are dropped, so the cache
+   * never outgrows the share.
+   */
+  HashCache exactly(Collection<Entry> present) {
     Map<Key, String> next = new HashMap<>();
-    hashes.forEach((key, sha256) -> {
-      if (present.contains(Path.of(key.path()))) {
-        next.put(key, sha256);
-      }
-    });
-    return next.size() == hashes.size() ? this : new HashCache(store, Collections.unmodifiableMap(next), true);
+    for (Entry entry : present) {
+      next.put(new Key(entry.path().toString(), entry.size(), entry.modifiedMillis()), entry.sha256());
+    }
+    return next.equals(hashes) ? this : new HashCache(store, Collections.unmodifiableMap(next), true);
   }
 
   /**

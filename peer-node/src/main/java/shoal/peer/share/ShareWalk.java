@@ -8,10 +8,8 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
@@ -70,8 +68,7 @@ final class ShareWalk {
     List<SharedFile> files = new ArrayList<>();
     Map<String, PieceHashes> learnt = new HashMap<>();
     List<SharedFile> piecesUnknown = new ArrayList<>();
-    List<HashCache.Entry> hashed = new ArrayList<>();
-    Set<Path> present = new HashSet<>();
+    List<HashCache.Entry> present = new ArrayList<>();
     Files.createDirectories(root);
     Files.walkFileTree(root, new SimpleFileVisitor<>() {
       @Override
@@ -94,7 +91,6 @@ final class ShareWalk {
               // Pieces first: a hash in the cache then always had its pieces saved, unless saving failed.
               store.save(sha256, both.pieces());
               learnt.put(sha256, both.pieces());
-              hashed.add(new HashCache.Entry(file, size, modified, sha256));
             } else if (PieceLayout.of(size).count() > 1 && !learnt.containsKey(sha256) && !piecesKnown.test(sha256)) {
               String cached = sha256;
               store.load(sha256, size).ifPresent(stored -> learnt.put(cached, stored));
@@ -102,7 +98,7 @@ final class ShareWalk {
             }
             SharedFile shared = new SharedFile(sha256, SafeFileName.sanitize(file.getFileName().toString(), sha256), size, file, modified);
             files.add(shared);
-            present.add(file);
+            present.add(new HashCache.Entry(file, size, modified, sha256));
             if (!piecesFound) {
               piecesUnknown.add(shared);
             }
@@ -119,7 +115,7 @@ final class ShareWalk {
         return FileVisitResult.CONTINUE;
       }
     });
-    HashCache next = cache.retainOnly(present).with(hashed).saved();
+    HashCache next = cache.exactly(present).saved();
     store.retainOnly(files.stream().map(SharedFile::sha256).collect(Collectors.toSet()));
     return new Found(files, learnt, piecesUnknown, next);
   }
