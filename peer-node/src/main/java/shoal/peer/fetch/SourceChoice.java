@@ -21,9 +21,12 @@ final class SourceChoice {
 
   /**
    * How long a holder that answered "busy" (all its upload slots taken, as a seed's in a crowd)
-   * is left alone before it is asked again; its Retry-After says as much.
+   * is left alone before it is asked again, when its answer says nothing readable of it.
    */
   static final long BUSY_PAUSE_MILLIS = 2_000;
+  /** Bounds on the pause a busy holder's Retry-After asks for: a holder cannot have itself hammered, nor park a download. */
+  private static final long SHORTEST_BUSY_PAUSE_MILLIS = 500;
+  private static final long LONGEST_BUSY_PAUSE_MILLIS = 30_000;
 
   private final Set<String> excluded = new HashSet<>();
   private final Set<String> liars = new HashSet<>();
@@ -73,5 +76,22 @@ final class SourceChoice {
   /** What every holder that failed did, in sentences of Shoal's own. */
   String summary() {
     return String.join(" ", failures);
+  }
+
+  /**
+   * The pause a busy holder asked for with {@code retryAfter} (seconds, as Shoal's files port and
+   * most servers send it), kept between half a second and 30 s; {@link #BUSY_PAUSE_MILLIS} when it
+   * is missing or is not a number of seconds.
+   */
+  static long busyPauseMillis(String retryAfter) {
+    if (retryAfter == null) {
+      return BUSY_PAUSE_MILLIS;
+    }
+    try {
+      long seconds = Math.max(0, Math.min(Long.parseLong(retryAfter.trim()), LONGEST_BUSY_PAUSE_MILLIS / 1000));
+      return Math.max(SHORTEST_BUSY_PAUSE_MILLIS, seconds * 1000);
+    } catch (NumberFormatException e) {
+      return BUSY_PAUSE_MILLIS;
+    }
   }
 }

@@ -11,14 +11,36 @@ import shoal.common.transfer.FailureReason;
 final class SourceFailure extends Exception {
 
   private final FailureReason reason;
+  /** For {@link FailureReason#BUSY}: how long the source asked to be left alone. */
+  private final long pauseMillis;
 
   SourceFailure(FailureReason reason, String detail) {
+    this(reason, detail, SourceChoice.BUSY_PAUSE_MILLIS);
+  }
+
+  private SourceFailure(FailureReason reason, String detail, long pauseMillis) {
     super(detail, null, false, false);
     this.reason = reason;
+    this.pauseMillis = pauseMillis;
+  }
+
+  /** A source whose upload slots are all taken, asking with {@code retryAfter} to be asked again later. */
+  static SourceFailure busy(String retryAfter) {
+    return new SourceFailure(FailureReason.BUSY, "it answered HTTP 503 (busy)", SourceChoice.busyPauseMillis(retryAfter));
   }
 
   FailureReason reason() {
     return reason;
+  }
+
+  /** How long to leave a busy source alone before asking it again. */
+  long pauseMillis() {
+    return pauseMillis;
+  }
+
+  /** How long to wait before asking again after {@code failure}: a busy source's own wish, else the default. */
+  static long busyPause(Throwable failure) {
+    return failure instanceof SourceFailure source ? source.pauseMillis : SourceChoice.BUSY_PAUSE_MILLIS;
   }
 
   /**

@@ -161,8 +161,11 @@ final class SourceRequest {
       boolean wholeAllowed) {
     int status = response.statusCode();
     boolean whole = status == 200;
+    if (status == 503) {
+      return Optional.of(SourceFailure.busy(response.getHeader(HttpHeaders.RETRY_AFTER)));
+    }
     if (status != 206 && !(whole && wholeAllowed)) {
-      return Optional.of(new SourceFailure(status == 503 ? FailureReason.BUSY : FailureReason.REFUSED,
+      return Optional.of(new SourceFailure(FailureReason.REFUSED,
           whole ? "it ignored the range it was asked for" : "it answered HTTP " + status));
     }
     String expectedRange = "bytes " + first + "-" + last + "/" + size;

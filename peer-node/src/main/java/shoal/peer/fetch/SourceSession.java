@@ -212,7 +212,7 @@ final class SourceSession {
       // Every slot of the holder is taken for now: the piece goes back to the others, and this
       // session asks again after a pause instead of giving up a holder that is merely in demand.
       contended = true;
-      pause();
+      pause(refused.pauseMillis());
       fetch.pieceReturned(asked.piece, this);
     } else if (diskFailure instanceof PartialFile.DiskFailure disk) {
       fetch.diskFailed(disk);
@@ -229,12 +229,12 @@ final class SourceSession {
     }
   }
 
-  private void pause() {
+  private void pause(long millis) {
     if (pausing) {
       return;
     }
     pausing = true;
-    fetch.vertx().setTimer(SourceChoice.BUSY_PAUSE_MILLIS, fired -> {
+    fetch.vertx().setTimer(millis, fired -> {
       pausing = false;
       next();
     });

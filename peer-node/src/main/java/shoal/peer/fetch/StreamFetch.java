@@ -236,7 +236,7 @@ final class StreamFetch implements Fetch {
     cleanup.onComplete(done -> {
       if (reason == FailureReason.BUSY) {
         // A busy holder may be the one given again: it is asked after the pause its Retry-After asks for.
-        owner.vertx.setTimer(SourceChoice.BUSY_PAUSE_MILLIS, fired -> askForAnotherSource());
+        owner.vertx.setTimer(SourceFailure.busyPause(failure), fired -> askForAnotherSource());
       } else {
         askForAnotherSource();
       }
