@@ -23,8 +23,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import shoal.peer.testing.ProcessLines;
 import shoal.peer.testing.Eventually;
+import shoal.peer.testing.PackagedJars;
+import shoal.peer.testing.ProcessLines;
 
 /**
  * The packaged peer jar's {@code demo}, run as {@code ./shoal demo} runs it: a JVM of its own with
@@ -46,7 +47,7 @@ class DemoLauncherIT {
   @Test
   @DisplayName("prints the dashboard and three control URLs with tokens, runs three peers and a shared file, and SIGTERM stops it all with the peers gone from the tracker")
   void startsThreePeersAndStopsOnSigterm(@TempDir Path workDir) throws Exception {
-    Process demo = new ProcessBuilder(java(), "-Dshoal.tracker.jar=" + trackerJar(), "-jar", peerJar().toString(), "demo")
+    Process demo = new ProcessBuilder(java(), "-Dshoal.tracker.jar=" + PackagedJars.tracker(), "-jar", PackagedJars.peer().toString(), "demo")
         .directory(workDir.toFile())
         .redirectError(workDir.resolve("demo.err").toFile())
         .start();
@@ -112,7 +113,7 @@ class DemoLauncherIT {
 
   /** Starts the tracker jar on {@code dataDir} once more and answers its {@code GET /api/v1/peers}; stops it again. */
   private static JsonArray peersListedAfterRestart(Path dataDir) throws Exception {
-    Process tracker = new ProcessBuilder(java(), "-jar", trackerJar().toString(),
+    Process tracker = new ProcessBuilder(java(), "-jar", PackagedJars.tracker().toString(),
         "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir.toString())
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .start();
@@ -148,19 +149,6 @@ class DemoLauncherIT {
     } catch (IOException e) {
       return "(unreadable: " + e.getMessage() + ")";
     }
-  }
-
-  private static Path peerJar() {
-    Path jar = Path.of("target", "shoal-peer-fat.jar").toAbsolutePath();
-    assertThat(jar).as("run after `package`").exists();
-    return jar;
-  }
-
-  /** The tracker's fat jar, as the {@code ./shoal} launcher passes it; the build names it in {@code shoal.tracker.jar}. */
-  private static Path trackerJar() {
-    Path jar = Path.of(System.getProperty("shoal.tracker.jar", "../backend/target/shoal-tracker-fat.jar")).toAbsolutePath();
-    assertThat(jar).as("the tracker is packaged first (mvn verify from the root, or -pl backend install)").exists();
-    return jar;
   }
 
   private static String java() {

@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import shoal.peer.testing.ChildJvm;
 import shoal.peer.testing.Eventually;
-import shoal.peer.testing.HttpCall;
 import shoal.peer.testing.HttpCall.Answer;
+import shoal.peer.testing.HttpCall;
+import shoal.peer.testing.PackagedJars;
 import shoal.peer.testing.TestFiles;
 import shoal.peer.testing.TwoHosts;
 
@@ -57,7 +58,7 @@ class TwoMachinesIT {
     hosts = TwoHosts.create();
     // All the tracker's defaults (0.0.0.0:8080) but its data folder; its embedded PostgreSQL runs on the first
     // machine's own loopback.
-    running.add(ChildJvm.startOn(hosts::inFirst, trackerJar(), List.of("--data-dir", dir.resolve("tracker").toString()),
+    running.add(ChildJvm.startOn(hosts::inFirst, PackagedJars.tracker(), List.of("--data-dir", dir.resolve("tracker").toString()),
         dir.resolve("tracker.log"), 1, 150));
     aliceFile = dir.resolve("alice").resolve("x.bin");
     sha256 = TestFiles.random(aliceFile, SIZE, 7);
@@ -160,7 +161,7 @@ class TwoMachinesIT {
       + "reaches the tracker from")
   void wildcardHostAdvertisesTheRouteToTheTracker() throws Exception {
     Files.createDirectories(dir.resolve("erin"));
-    ChildJvm erin = ChildJvm.startOn(hosts::inSecond, peerJar(), List.of("peer", "--tracker", TRACKER,
+    ChildJvm erin = ChildJvm.startOn(hosts::inSecond, PackagedJars.peer(), List.of("peer", "--tracker", TRACKER,
         "--share", dir.resolve("erin").toString(), "--host", "0.0.0.0"), dir.resolve("erin.log"), 2, 90);
     try {
       assertThat(erin.urls().get(0)).isEqualTo("http://0.0.0.0:7001");
@@ -176,7 +177,7 @@ class TwoMachinesIT {
   /** A peer sharing {@code dir/NAME}, started with nothing but {@code --tracker} and {@code --share}. */
   private static ChildJvm startPeer(UnaryOperator<List<String>> host, String name) throws Exception {
     Files.createDirectories(dir.resolve(name));
-    return ChildJvm.startOn(host, peerJar(), List.of("peer", "--tracker", TRACKER, "--share", dir.resolve(name).toString()),
+    return ChildJvm.startOn(host, PackagedJars.peer(), List.of("peer", "--tracker", TRACKER, "--share", dir.resolve(name).toString()),
         dir.resolve(name + ".log"), 2, 90);
   }
 
@@ -200,7 +201,7 @@ class TwoMachinesIT {
   /** {@code java -jar shoal-peer-fat.jar ARGS}. */
   private static List<String> java(String... args) {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-jar", peerJar().toString()));
+        "-Xmx256m", "-jar", PackagedJars.peer().toString()));
     command.addAll(List.of(args));
     return command;
   }
@@ -213,18 +214,5 @@ class TwoMachinesIT {
       new ProcessBuilder("kill", "-INT", pid).start().waitFor(10, TimeUnit.SECONDS);
       ProcessHandle.of(Long.parseLong(pid)).ifPresent(postgres -> postgres.onExit().orTimeout(30, TimeUnit.SECONDS).join());
     }
-  }
-
-  private static Path peerJar() {
-    Path jar = Path.of("target", "shoal-peer-fat.jar").toAbsolutePath();
-    assertThat(jar).as("run after `package`").exists();
-    return jar;
-  }
-
-  /** The tracker's fat jar, as the {@code ./shoal} launcher passes it; the build names it in {@code shoal.tracker.jar}. */
-  private static Path trackerJar() {
-    Path jar = Path.of(System.getProperty("shoal.tracker.jar", "../backend/target/shoal-tracker-fat.jar")).toAbsolutePath();
-    assertThat(jar).as("the tracker is packaged first (mvn verify from the root)").exists();
-    return jar;
   }
 }
