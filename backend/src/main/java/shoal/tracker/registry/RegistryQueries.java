@@ -345,13 +345,14 @@ final class RegistryQueries {
       WHERE t.transfer_id = $1""";
 
   /**
-   * Answers the bytes reported before, so the tracker counts what this report adds. The row is
-   * locked in the CTE, so two reports at once each see the other's figure, not the same old one.
+   * Raises the transfer's bytes to the report, never lowers them, and answers the figure before and
+   * after, so the tracker counts what this report adds. The row is locked in the CTE, so two
+   * reports at once each see the other's figure, not the same old one.
    */
   static final String UPDATE_PROGRESS = """
       WITH old AS (SELECT transfer_id, bytes FROM transfers WHERE transfer_id = $1 AND state = 'active' FOR UPDATE)
-      UPDATE transfers t SET bytes = $2 FROM old WHERE t.transfer_id = old.transfer_id
-      RETURNING old.bytes AS previous""";
+      UPDATE transfers t SET bytes = GREATEST(old.bytes, $2) FROM old WHERE t.transfer_id = old.transfer_id
+      RETURNING old.bytes AS previous, t.bytes AS bytes""";
 
   /**
    * Completes an active transfer, or one abandoned because its source left: the bytes arrived, of

@@ -116,11 +116,16 @@ public final class TransferLedger {
       if (!Transfer.ACTIVE.equals(transfer.state())) {
         return Future.failedFuture(finished(transfer.state()));
       }
+      // A transfer's progress only grows: a report below the last one changes nothing, so a
+      // downloader cannot count the same bytes twice by going down and up again.
       return pool.preparedQuery(UPDATE_PROGRESS).execute(Tuple.of(transferId, bytes)).map(rows -> {
-        rows.forEach(row -> metrics.bytesMoved(bytes - row.getLong("previous")));
-        events.publish(RegistryEvents.TRANSFER_PROGRESS, new JsonObject()
-            .put("transferId", transferId.toString()).put("sha256", transfer.sha256())
-            .put("bytes", bytes).put("size", transfer.size()));
+        rows.forEach(row -> {
+          long now = row.getLong("bytes");
+          metrics.bytesMoved(now - row.getLong("previous"));
+          events.publish(RegistryEvents.TRANSFER_PROGRESS, new JsonObject()
+              .put("transferId", transferId.toString()).put("sha256", transfer.sha256())
+              .put("bytes", now).put("size", transfer.size()));
+        });
         return null;
       });
     });

@@ -90,6 +90,28 @@ class MetricsAcrossTrackersTest {
   }
 
   @Test
+  @DisplayName("Bytes moved count each byte once: progress that goes down and up again adds nothing twice")
+  void progressGoingDownAndUpCountsOnce() {
+    String image = sha("metrics-image");
+    Peer holder = one.register("metrics-image-holder", List.of(file(image, "image.iso", SIZE)));
+    Peer downloader = one.register("metrics-image-downloader", List.of());
+    String transfer = "/api/v1/transfers/" + one.startTransfer(downloader, image).bodyAsJsonObject().getString("transferId");
+    PrometheusText before = scrape(one);
+
+    for (long bytes : new long[] {SIZE, 0, SIZE, 1, SIZE}) {
+      assertThat(one.post(transfer + "/progress", downloader.token(), new JsonObject().put("bytes", bytes)).statusCode())
+          .isEqualTo(200);
+    }
+
+    assertThat(delta(before, scrape(one), "shoal_bytes_moved_total")).isEqualTo(SIZE);
+    assertThat(one.get("/api/v1/transfers?state=active").bodyAsJsonArray().stream().map(JsonObject.class::cast)
+        .filter(t -> transfer.endsWith(t.getString("transferId"))).findFirst().orElseThrow().getLong("bytes"))
+        .as("the transfer's bytes stay at the highest report").isEqualTo(SIZE);
+    assertThat(one.post(transfer + "/complete", downloader.token(), null).statusCode()).isEqualTo(200);
+    leave(one, holder, downloader);
+  }
+
+  @Test
   @DisplayName("A transfer failed by its downloader counts as failed, and one whose source leaves as abandoned, "
       + "each on the tracker that took the report or the departure")
   void failedAndAbandonedTransfersCount() {
