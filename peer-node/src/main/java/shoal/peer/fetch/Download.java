@@ -36,6 +36,12 @@ final class Download {
   private static final int TICKS_PER_TRACKER_REPORT = 4;
   /** Pause before giving the holders that broke off one more chance. */
   private static final long SECOND_ROUND_DELAY_MILLIS = 1_000;
+  /**
+   * A tracker that is rate-limiting, overloaded or out of reach is asked again this often, this
+   * many times in a row (about a minute), before a download with no source left gives up.
+   */
+  private static final long TRACKER_RETRY_MILLIS = 2_000;
+  private static final int MOST_TRACKER_RETRIES = 30;
 
   /** What a download is doing; {@code json()} is the contract's name. */
   enum State {
@@ -61,6 +67,8 @@ final class Download {
   private long speed;
   private Path savedAs;
   private boolean cancelled;
+  /** Times in a row the tracker could not be asked for another lease. */
+  private int trackerRetries;
   /** Set when the node is going down: the partial data and its record stay for the next start. */
   private boolean keepForNextStart;
   /**
@@ -190,15 +198,26 @@ final class Download {
   Future<Lease> anotherLease(Set<String> busy, boolean pieces) {
     Set<String> excluded = new HashSet<>(choice.excluded());
     excluded.addAll(busy);
-    return owner.call(peer -> owner.tracker.startTransfer(peer, sha256, excluded, pieces));
+    return owner.call(peer -> owner.tracker.startTransfer(peer, sha256, excluded, pieces))
+        .onSuccess(lease -> trackerRetries = 0);
   }
 
   /**
-   * The tracker had no other holder ({@code failure}) and the fetch has no source left: when that
-   * was {@code not_available} and {@link SourceChoice} allows a second round, runs {@code again}
-   * after a pause and answers true; otherwise the fetch ends with {@link #gaveUp}.
+   * The tracker gave no other holder ({@code failure}) and the fetch has no source left. When the
+   * tracker could not answer (429, 5xx, out of reach), runs {@code again} a little later, for about
+   * a minute; when it had nobody else ({@code not_available}) and {@link SourceChoice} allows a
+   * second round, runs {@code again} after a pause. Answers whether it did; if not, the fetch ends
+   * with {@link #gaveUp}.
    */
   boolean secondChance(Throwable failure, Runnable again) {
+    boolean trackerTrouble = !(failure instanceof ApiError error) || error.status() == 429 || error.status() >= 500;
+    if (trackerTrouble) {
+      if (trackerRetries++ >= MOST_TRACKER_RETRIES) {
+        return false;
+      }
+      owner.vertx.setTimer(TRACKER_RETRY_MILLIS, fired -> again.run());
+      return true;
+    }
     if (!nobodyElse(failure) || !choice.startSecondRound()) {
       return false;
     }
@@ -212,7 +231,8 @@ final class Download {
         : "No other source for " + name + " could be found: " + failure.getMessage());
   }
 
-  private static boolean nobodyElse(Throwable failure) {
+  /** Whether {@code failure} is the tracker's answer that no holder (other than those excluded) has the file. */
+  static boolean nobodyElse(Throwable failure) {
     return failure instanceof ApiError apiError && "not_available".equals(apiError.code());
   }
 
@@ -272,7 +292,9 @@ final class Download {
       return;
     }
     if (owner.underWay(lease.sha256(), this).isPresent()) {
-      // Asked for by name, it turned out to be a file this node is downloading already.
+      // Asked for by name, it turned out to be a file this node is downloading already: the
+      // record of that file, if any, is the other download's to keep.
+      recorded = false;
       reportFailed(lease, FailureReason.CANCELLED);
       finish(State.FAILED, lease.name() + " is being downloaded already.");
       return;
@@ -364,8 +386,13 @@ final class Download {
     sources.forEach(SourceTally::stopped);
     Future<Void> cleanup = fetch == null ? Future.succeededFuture() : fetch.release(keepForNextStart && end != State.DONE);
     if (recorded && (!keepForNextStart || end == State.DONE)) {
+      boolean dataLeftBehind = fetch == null;
       cleanup = cleanup.eventually(() -> owner.vertx.<Void>executeBlocking(() -> {
-        owner.unfinished.forget(sha256);
+        if (dataLeftBehind) {
+          owner.unfinished.forgetWithData(sha256);
+        } else {
+          owner.unfinished.forget(sha256);
+        }
         return null;
       }));
     }

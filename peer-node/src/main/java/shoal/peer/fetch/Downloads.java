@@ -156,7 +156,7 @@ public final class Downloads {
   private DownloadStatus waitFor(WantedFile wanted) {
     Download download = new Download(this, wanted);
     listed(download);
-    download.await(holders.await(() -> lease(wanted)), recordWaits);
+    download.await(holders.await(() -> lease(wanted), wanted::concerns), recordWaits);
     LOG.info("nobody offers {} yet: waiting for a holder", wanted.sha256() != null ? wanted.sha256() : wanted.name());
     return download.status();
   }
@@ -251,7 +251,8 @@ public final class Downloads {
    */
   public Future<Void> close() {
     return onContext(() -> {
-      downloads.values().forEach(Download::suspend);
+      // A copy: a waiting download that suspends ends at once, and its end takes it off the list.
+      List.copyOf(downloads.values()).forEach(Download::suspend);
       holders.close();
       return http.close();
     });

@@ -7,10 +7,13 @@ import io.vertx.core.http.HttpClientResponse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +58,8 @@ final class StreamFetch implements Fetch {
   private SourceWatch watch;
   /** Set when this side broke off the current source for its pace, so the failure that follows is told as such. */
   private SourceWatch.Verdict stopping;
+  /** Holders that answered busy, and when (System.nanoTime()) each may be asked again. */
+  private final Map<String, Long> resting = new HashMap<>();
 
   StreamFetch(Download download, Lease first) {
     this.download = download;
@@ -233,21 +238,25 @@ final class StreamFetch implements Fetch {
     LOG.warn("downloading {} from {} failed ({}): {}", download.name(), source.name, reason.code(), failure.getMessage());
     download.sourceFailed(current, reason);
     Future<Void> cleanup = reason == FailureReason.OVERSIZED ? discardPartial() : Future.succeededFuture();
-    cleanup.onComplete(done -> {
-      if (reason == FailureReason.BUSY) {
-        // A busy holder may be the one given again: it is asked after the pause its Retry-After asks for.
-        owner.vertx.setTimer(SourceFailure.busyPause(failure), fired -> askForAnotherSource());
-      } else {
-        askForAnotherSource();
-      }
-    });
+    if (reason == FailureReason.BUSY) {
+      // Left alone for the pause its Retry-After asks for; any other holder may be asked meanwhile.
+      resting.put(current.sourcePeerId(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SourceFailure.busyPause(failure)));
+    }
+    cleanup.onComplete(done -> askForAnotherSource());
   }
 
   private void askForAnotherSource() {
-    download.anotherLease(Set.of(), false)
+    long now = System.nanoTime();
+    resting.values().removeIf(until -> until - now <= 0);
+    download.anotherLease(Set.copyOf(resting.keySet()), false)
         .onSuccess(this::attempt)
         .onFailure(e -> {
-          if (!download.secondChance(e, this::askForAnotherSource)) {
+          if (Download.nobodyElse(e) && !resting.isEmpty()) {
+            // Only holders that are busy for now have it: ask again once the first may be asked.
+            long soonest = resting.values().stream().mapToLong(Long::longValue).min().orElse(now);
+            owner.vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(soonest - System.nanoTime())),
+                fired -> askForAnotherSource());
+          } else if (!download.secondChance(e, this::askForAnotherSource)) {
             result.tryFail(download.gaveUp(e));
           }
         });

@@ -44,6 +44,18 @@ final class UnfinishedDownloads {
   }
 
   /**
+   * Forgets {@code sha256} with the partial data it owns: for a download that ends without having
+   * opened that data in this run (one resumed into waiting for a holder, say), whose fetch cannot
+   * remove it.
+   */
+  void forgetWithData(String sha256) throws IOException {
+    for (String suffix : OWNED) {
+      Files.deleteIfExists(dir.resolve(sha256 + suffix));
+    }
+    forget(sha256);
+  }
+
+  /**
    * The SHA-256 of every recorded download, after removing what no record owns: partial files of
    * downloads that were cancelled, failed or finished while the node was going down, half-written
    * records, spare copies of pieces, and anything else in the folder.

@@ -1,6 +1,7 @@
 package shoal.peer.fetch;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import shoal.common.http.ApiError;
 import shoal.peer.share.Sha256;
 import shoal.peer.tracker.TrackerClient;
@@ -45,5 +46,10 @@ public record WantedFile(String sha256, String name) {
   boolean matches(Download download) {
     return sha256 != null ? sha256.equals(download.sha256())
         : download.sha256() == null && name.equals(download.name());
+  }
+
+  /** Whether a registry event about one file ({@code sha256}, {@code name}) is about this one. */
+  boolean concerns(JsonObject event) {
+    return sha256 != null ? sha256.equals(event.getString("sha256")) : name.equals(event.getString("name"));
   }
 }

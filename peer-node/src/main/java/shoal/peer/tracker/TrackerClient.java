@@ -11,7 +11,9 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import shoal.common.http.JoinKeyHeader;
 import shoal.common.http.ApiError;
 import shoal.common.transfer.FailureReason;
@@ -28,6 +30,7 @@ public final class TrackerClient {
   private static final int TIMEOUT_MILLIS = 10_000;
   /** How many search results are looked through for an exact name: the search matches parts of names too. */
   private static final int NAME_MATCHES = 1000;
+  private static final int NAME_PAGES = 20;
   /** The tracker's sentence for a file nobody has, said the same way when no file has the name asked for. */
   public static final String NOT_AVAILABLE = "Sorry, the file you requested is not available. Please try again later.";
 
@@ -163,13 +166,7 @@ public final class TrackerClient {
    * {@code invalid_request} naming their hashes when several different files do.
    */
   public Future<String> fileNamed(String name) {
-    return searchFiles(name, NAME_MATCHES, 0).compose(found -> {
-      List<String> hashes = found.stream()
-          .map(JsonObject.class::cast)
-          .filter(file -> name.equals(file.getString("name")))
-          .map(file -> file.getString("sha256"))
-          .distinct()
-          .toList();
+    return exactMatches(name, 0, new LinkedHashSet<>()).compose(hashes -> {
       if (hashes.isEmpty()) {
         return Future.failedFuture(new ApiError(404, "not_available", NOT_AVAILABLE));
       }
@@ -177,7 +174,23 @@ public final class TrackerClient {
         return Future.failedFuture(ApiError.invalidRequest("Several different files are called " + name
             + "; name one by its SHA-256: " + String.join(", ", hashes) + "."));
       }
-      return Future.succeededFuture(hashes.get(0));
+      return Future.succeededFuture(hashes.iterator().next());
+    });
+  }
+
+  /**
+   * The hashes of the files called exactly {@code name}, read page by page from the search, which
+   * also answers every name that merely contains it: a short name may have thousands of those
+   * before its own. At most {@value #NAME_PAGES} pages.
+   */
+  private Future<Set<String>> exactMatches(String name, int page, Set<String> hashes) {
+    return searchFiles(name, NAME_MATCHES, page * NAME_MATCHES).compose(found -> {
+      found.stream()
+          .map(JsonObject.class::cast)
+          .filter(file -> name.equals(file.getString("name")))
+          .forEach(file -> hashes.add(file.getString("sha256")));
+      return found.size() < NAME_MATCHES || page + 1 >= NAME_PAGES ? Future.succeededFuture(hashes)
+          : exactMatches(name, page + 1, hashes);
     });
   }
 

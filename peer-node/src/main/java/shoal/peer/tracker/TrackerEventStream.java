@@ -77,8 +77,11 @@ final class TrackerEventStream {
       LOG.warn("cannot follow the tracker's events at {}: {}", socketUrl, e.getMessage());
       return;
     }
-    client.connect(options).onComplete(connected -> {
-      if (!open) {
+    // A connect still under way when the stream was closed and opened again belongs to the old
+    // client: its outcome is dropped, so that only one socket (and one pinger) is ever live.
+    WebSocketClient connecting = client;
+    connecting.connect(options).onComplete(connected -> {
+      if (!open || client != connecting) {
         if (connected.succeeded()) {
           connected.result().close();
         }

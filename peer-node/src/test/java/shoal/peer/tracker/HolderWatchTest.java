@@ -82,6 +82,46 @@ class HolderWatchTest {
   }
 
   @Test
+  @DisplayName("pieces announced of another file wake nobody, and a storm of changes is asked about once a second at most")
+  void staysCalmInABusyNetwork(Vertx vertx) throws Exception {
+    String wanted = TrackerApi.sha("wanted");
+    String other = TrackerApi.sha("other");
+    HolderWatch watch = onContext(() -> new HolderWatch(vertx, tracker.url(), NO_SAFETY_RECHECK));
+    HolderWatch.Wait<String> wait = onContext(() -> watch.await(this::attempt, event -> wanted.equals(event.getString("sha256"))));
+    Eventually.within(Duration.ofSeconds(10), () -> assertThat(attempts.get()).isEqualTo(1));
+
+    TrackerApi.Peer crowd = api.register("crowd", List.of());
+    Eventually.within(Duration.ofSeconds(5), () -> assertThat(attempts.get()).isEqualTo(2));
+    for (int piece = 1; piece <= 10; piece++) {
+      assertThat(api.announcePartial(crowd, other, TrackerApi.partial("other.bin", 1_000, 10, TrackerApi.pieces(0, piece)))
+          .statusCode()).isEqualTo(200);
+    }
+    Thread.sleep(1_500);
+    assertThat(attempts.get()).as("after ten reports of pieces of another file").isEqualTo(2);
+
+    // A peer joining every 120 ms for three seconds (within the tracker's 60 registrations a
+    // minute for one address): at most one attempt a second.
+    int joined = 0;
+    long stormStart = System.nanoTime();
+    while (System.nanoTime() - stormStart < Duration.ofSeconds(3).toNanos()) {
+      api.register("joiner-" + joined++, List.of());
+      Thread.sleep(120);
+    }
+    Thread.sleep(1_200);
+    assertThat(joined).as("peers that joined").isGreaterThan(10);
+    assertThat(attempts.get() - 2).as("attempts for %d changes in about 3 s", joined).isBetween(1, 5);
+
+    int beforeOwnPieces = attempts.get();
+    assertThat(api.announcePartial(crowd, wanted, TrackerApi.partial("wanted.bin", 1_000, 10, TrackerApi.pieces(0, 1)))
+        .statusCode()).isEqualTo(200);
+    Eventually.within(Duration.ofSeconds(5), () -> assertThat(attempts.get()).as("pieces of the wanted file").isGreaterThan(beforeOwnPieces));
+    onContext(() -> {
+      wait.cancel();
+      return null;
+    });
+  }
+
+  @Test
   @DisplayName("when the tracker goes away and comes back, the stream reconnects by itself, asks again, and hears new changes")
   void reconnectsAndRechecks(Vertx vertx) throws Exception {
     HolderWatch watch = onContext(() -> new HolderWatch(vertx, tracker.url(), NO_SAFETY_RECHECK));
