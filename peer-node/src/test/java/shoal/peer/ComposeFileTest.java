@@ -45,7 +45,7 @@ class ComposeFileTest {
   }
 
   @Test
-  @DisplayName("every SHOAL_ variable it sets is an option of the command it starts")
+  @DisplayName("every SHOAL_ variable it sets, and every option it passes, is an option of the command it starts")
   void setsOnlyRealOptions() {
     CommandSpec tracker = new CommandLine(new shoal.tracker.Main()).getCommandSpec();
     CommandSpec peer = new CommandLine(new Main()).getSubcommands().get(peerSubcommand()).getCommandSpec();
@@ -53,6 +53,12 @@ class ComposeFileTest {
     assertOptionsExist(environment("tracker"), tracker);
     assertOptionsExist(environment("peer"), peer);
     assertThat(environment("peer")).containsKeys("SHOAL_TRACKER", "SHOAL_SHARE");
+    String options = peerCommand().substring(peerCommand().indexOf(" " + peerSubcommand() + " ") + 1);
+    for (String word : options.split("\\s+")) {
+      if (word.startsWith("--")) {
+        assertThat(peer.findOption(word)).as("%s in the peer's command", word).isNotNull();
+      }
+    }
   }
 
   @Test
@@ -106,7 +112,7 @@ class ComposeFileTest {
     });
   }
 
-  /** The peer service's shell command, whose last word after the jar is the subcommand it runs. */
+  /** The peer service's shell command, ending in {@code java -jar JAR SUBCOMMAND OPTIONS}. */
   private String peerCommand() {
     @SuppressWarnings("unchecked")
     List<String> command = (List<String>) section(services, "peer").get("command");
@@ -114,9 +120,15 @@ class ComposeFileTest {
     return command.get(0).strip();
   }
 
+  /** The word after the jar in the peer's command. */
   private String peerSubcommand() {
-    String command = peerCommand();
-    return command.substring(command.lastIndexOf(' ') + 1);
+    String[] words = peerCommand().split("\\s+");
+    for (int i = 0; i + 1 < words.length; i++) {
+      if (words[i].endsWith(".jar")) {
+        return words[i + 1];
+      }
+    }
+    throw new AssertionError("the peer's command runs no jar: " + peerCommand());
   }
 
   private String copiedJar(String service) throws IOException {
