@@ -67,6 +67,8 @@ final class Download {
   private long speed;
   private Path savedAs;
   private boolean cancelled;
+  /** Whether this download waits for a file by name, and its wait is recorded for the node's next start. */
+  private boolean waitRecordedByName;
   /** Times in a row the tracker could not be asked for another lease. */
   private int trackerRetries;
   /** Set when the node is going down: the partial data and its record stay for the next start. */
@@ -267,8 +269,8 @@ final class Download {
   }
 
   /**
-   * Waits, in state {@code waiting}, until {@code wait} gives a lease, and then starts from it. A
-   * download asked for by SHA-256 is recorded first when {@code record}, so that a node started
+   * Waits, in state {@code waiting}, until {@code wait} gives a lease, and then starts from it. The
+   * wait is recorded first when {@code record} (by SHA-256, or by name), so that a node started
    * again waits for it again.
    */
   void await(HolderWatch.Wait<Lease> wait, boolean record) {
@@ -279,13 +281,34 @@ final class Download {
         owner.unfinished.remember(sha256, null, 0);
         return null;
       }).onFailure(e -> LOG.warn("could not record the wait for {}: {}", sha256, e.getMessage()));
+    } else if (record) {
+      waitRecordedByName = true;
+      String waitedFor = name;
+      owner.vertx.<Void>executeBlocking(() -> {
+        owner.unfinished.rememberWait(waitedFor);
+        return null;
+      }).onFailure(e -> LOG.warn("could not record the wait for {}: {}", waitedFor, e.getMessage()));
     }
     publish(PeerEvents.DOWNLOAD_PROGRESS);
     wait.result().onSuccess(this::holderAppeared).onFailure(this::ended);
   }
 
+  /** A wait recorded by name is over: from here on the download is recorded by its SHA-256, if at all. */
+  private Future<Void> forgetWaitByName() {
+    if (!waitRecordedByName) {
+      return Future.succeededFuture();
+    }
+    waitRecordedByName = false;
+    String waitedFor = name;
+    return owner.vertx.<Void>executeBlocking(() -> {
+      owner.unfinished.forgetWait(waitedFor);
+      return null;
+    });
+  }
+
   private void holderAppeared(Lease lease) {
     waitingFor = null;
+    forgetWaitByName().onFailure(e -> LOG.warn("could not remove the record of the wait for {}: {}", name, e.getMessage()));
     if (cancelled) {
       reportFailed(lease, FailureReason.CANCELLED);
       finish(State.CANCELLED, null);
@@ -385,6 +408,9 @@ final class Download {
     speed = 0;
     sources.forEach(SourceTally::stopped);
     Future<Void> cleanup = fetch == null ? Future.succeededFuture() : fetch.release(keepForNextStart && end != State.DONE);
+    if (!keepForNextStart) {
+      cleanup = cleanup.eventually(this::forgetWaitByName);
+    }
     if (recorded && (!keepForNextStart || end == State.DONE)) {
       boolean dataLeftBehind = fetch == null;
       cleanup = cleanup.eventually(() -> owner.vertx.<Void>executeBlocking(() -> {

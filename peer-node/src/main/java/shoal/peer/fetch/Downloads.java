@@ -238,11 +238,12 @@ public final class Downloads {
     });
   }
 
-  private void resume(String sha256) {
-    start(WantedFile.bySha256(sha256), true)
+  private void resume(WantedFile wanted) {
+    String named = wanted.sha256() != null ? wanted.sha256() : wanted.name();
+    start(wanted, true)
         .onSuccess(status -> LOG.info("resuming the download of {} ({}, {} of {} bytes on disk)",
-            status.name() != null ? status.name() : sha256, status.state(), status.bytes(), status.size()))
-        .onFailure(e -> LOG.warn("cannot resume the download of {}: {}", sha256, e.getMessage()));
+            status.name() != null ? status.name() : named, status.state(), status.bytes(), status.size()))
+        .onFailure(e -> LOG.warn("cannot resume the download of {}: {}", named, e.getMessage()));
   }
 
   /**

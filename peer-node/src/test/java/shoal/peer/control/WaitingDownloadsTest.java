@@ -158,6 +158,39 @@ class WaitingDownloadsTest {
   }
 
   @Test
+  @DisplayName("a download waiting by name survives a restart of the node too, and finishes once a peer shares a file of that name")
+  void waitingByNameSurvivesARestart() throws Exception {
+    String sha256 = TestFiles.random(staged.resolve("notes of 2026.txt"), 300_000, 53);
+    PeerNode before = network.peer("user", userShare);
+    assertThat(network.control(before).post("/api/v1/downloads", before.controlToken(),
+        new JsonObject().put("name", "notes of 2026.txt").put("wait", true)).statusCode()).isEqualTo(202);
+    before.close();
+
+    PeerNode after = network.peer("user", userShare);
+    TrackerApi control = network.control(after);
+    AtomicReference<JsonObject> resumed = new AtomicReference<>();
+    Eventually.within(Duration.ofSeconds(5), () -> {
+      var listed = control.send(HttpMethod.GET, "/api/v1/downloads", after.controlToken(), null).bodyAsJsonArray();
+      assertThat(listed).hasSize(1);
+      resumed.set(listed.getJsonObject(0));
+    });
+    assertThat(resumed.get().getString("name")).isEqualTo("notes of 2026.txt");
+    assertThat(resumed.get().getString("sha256")).isNull();
+    assertThat(resumed.get().getString("state")).isEqualTo("waiting");
+    String id = resumed.get().getString("downloadId");
+
+    Files.move(staged.resolve("notes of 2026.txt"), holderShare.resolve("notes of 2026.txt"));
+    network.peer("holder", holderShare);
+
+    Eventually.within(WAKE_UP, () -> assertThat(download(control, after, id).getString("state")).isEqualTo("done"));
+    assertThat(Sha256.ofFile(userShare.resolve("notes of 2026.txt"))).isEqualTo(sha256);
+    try (var left = Files.walk(userShare.resolve(".shoal"))) {
+      assertThat(left.map(path -> path.getFileName().toString())).as("records left in .shoal")
+          .noneMatch(file -> file.endsWith(".wait") || file.endsWith(".download"));
+    }
+  }
+
+  @Test
   @DisplayName("a request naming both or neither, or a 'wait' that is not true or false, is refused with 400 invalid_request")
   void refusesBadRequests() throws Exception {
     PeerNode user = network.peer("user", userShare);
