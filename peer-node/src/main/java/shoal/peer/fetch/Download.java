@@ -17,6 +17,7 @@ import shoal.common.transfer.FailureReason;
 import shoal.peer.PeerEvents;
 import shoal.peer.metrics.PeerMetrics;
 import shoal.peer.tracker.HolderWatch;
+import shoal.peer.tracker.TrackerClient;
 import shoal.peer.tracker.TrackerClient.Lease;
 
 /**
@@ -212,15 +213,14 @@ final class Download {
    * with {@link #gaveUp}.
    */
   boolean secondChance(Throwable failure, Runnable again) {
-    boolean trackerTrouble = !(failure instanceof ApiError error) || error.status() == 429 || error.status() >= 500;
-    if (trackerTrouble) {
+    if (TrackerClient.couldNotAnswer(failure) || !(failure instanceof ApiError)) {
       if (trackerRetries++ >= MOST_TRACKER_RETRIES) {
         return false;
       }
       owner.vertx.setTimer(TRACKER_RETRY_MILLIS, fired -> again.run());
       return true;
     }
-    if (!nobodyElse(failure) || !choice.startSecondRound()) {
+    if (!TrackerClient.notAvailable(failure) || !choice.startSecondRound()) {
       return false;
     }
     owner.vertx.setTimer(SECOND_ROUND_DELAY_MILLIS, fired -> again.run());
@@ -229,13 +229,8 @@ final class Download {
 
   /** How a download ends when no source is left: what every holder did, or why none could be had. */
   Fetch.GaveUp gaveUp(Throwable failure) {
-    return new Fetch.GaveUp(nobodyElse(failure) ? "Every peer holding " + name + " failed. " + choice.summary()
+    return new Fetch.GaveUp(TrackerClient.notAvailable(failure) ? "Every peer holding " + name + " failed. " + choice.summary()
         : "No other source for " + name + " could be found: " + failure.getMessage());
-  }
-
-  /** Whether {@code failure} is the tracker's answer that no holder (other than those excluded) has the file. */
-  static boolean nobodyElse(Throwable failure) {
-    return failure instanceof ApiError apiError && "not_available".equals(apiError.code());
   }
 
   /**
@@ -275,19 +270,17 @@ final class Download {
    */
   void await(HolderWatch.Wait<Lease> wait, boolean record) {
     waitingFor = wait;
-    if (record && sha256 != null) {
-      recorded = true;
-      owner.vertx.<Void>executeBlocking(() -> {
-        owner.unfinished.remember(sha256, null, 0);
-        return null;
-      }).onFailure(e -> LOG.warn("could not record the wait for {}: {}", sha256, e.getMessage()));
-    } else if (record) {
-      waitRecordedByName = true;
-      String waitedFor = name;
-      owner.vertx.<Void>executeBlocking(() -> {
-        owner.unfinished.rememberWait(waitedFor);
-        return null;
-      }).onFailure(e -> LOG.warn("could not record the wait for {}: {}", waitedFor, e.getMessage()));
+    if (record) {
+      String waitedFor = sha256 != null ? sha256 : name;
+      Future<Void> written;
+      if (sha256 != null) {
+        recorded = true;
+        written = onWorker(() -> owner.unfinished.remember(waitedFor, null, 0));
+      } else {
+        waitRecordedByName = true;
+        written = onWorker(() -> owner.unfinished.rememberWait(waitedFor));
+      }
+      written.onFailure(e -> LOG.warn("could not record the wait for {}: {}", waitedFor, e.getMessage()));
     }
     publish(PeerEvents.DOWNLOAD_PROGRESS);
     wait.result().onSuccess(this::holderAppeared).onFailure(this::ended);
@@ -300,8 +293,13 @@ final class Download {
     }
     waitRecordedByName = false;
     String waitedFor = name;
-    return owner.vertx.<Void>executeBlocking(() -> {
-      owner.unfinished.forgetWait(waitedFor);
+    return onWorker(() -> owner.unfinished.forgetWait(waitedFor));
+  }
+
+  /** A write or removal of this download's records: file I/O, run on a worker, never on the node's context. */
+  private Future<Void> onWorker(UnfinishedDownloads.Io io) {
+    return owner.vertx.executeBlocking(() -> {
+      io.run();
       return null;
     });
   }
@@ -335,10 +333,7 @@ final class Download {
     tickerId = owner.vertx.setPeriodic(TICK_MILLIS, id -> tick());
     firstSource = new FirstSource(this, first);
     recorded = true;
-    owner.vertx.<Void>executeBlocking(() -> {
-          owner.unfinished.remember(sha256, name, first.size());
-          return null;
-        })
+    onWorker(() -> owner.unfinished.remember(sha256, name, first.size()))
         .recover(e -> Future.failedFuture(new PartialFile.DiskFailure(owner.settings.partialDir(), e)))
         .compose(recorded -> firstSource.find())
         .compose(found -> {
@@ -413,13 +408,12 @@ final class Download {
     }
     if (recorded && (!keepForNextStart || end == State.DONE)) {
       boolean dataLeftBehind = fetch == null;
-      cleanup = cleanup.eventually(() -> owner.vertx.<Void>executeBlocking(() -> {
+      cleanup = cleanup.eventually(() -> onWorker(() -> {
         if (dataLeftBehind) {
           owner.unfinished.forgetWithData(sha256);
         } else {
           owner.unfinished.forget(sha256);
         }
-        return null;
       }));
     }
     cleanup.onComplete(done -> {

@@ -52,7 +52,7 @@ final class PieceFetch implements Fetch {
   /** How long such a holder may have nothing for this download before its place goes to another. */
   private static final long DRY_NANOS = 3_000_000_000L;
   /** How long a holder let go for having nothing is not leased again. */
-  private static final long REST_NANOS = 5_000_000_000L;
+  private static final long REST_MILLIS = 5_000;
 
   private final Download download;
   private final Downloads owner;
@@ -61,8 +61,8 @@ final class PieceFetch implements Fetch {
   private final Map<String, SourceSession> sessions = new LinkedHashMap<>();
   /** Holders whose lists differ from the one in use (or who list none): not used while it stands, not blamed either. */
   private final Set<String> aside = new HashSet<>();
-  /** Holders let go for having no piece this download needed, each with when it may be leased again. */
-  private final Map<String, Long> resting = new HashMap<>();
+  /** Holders let go for having no piece this download needed, not leased again for a while. */
+  private final RestingSources resting = new RestingSources();
   /** Holders whose lists are the one in use: if it proves wrong, they all lied. */
   private final Set<String> vouching = new HashSet<>();
   /** Sessions that verified at least one piece and ended without fault: their transfers are complete at the end. */
@@ -140,9 +140,7 @@ final class PieceFetch implements Fetch {
     asking = true;
     Set<String> busy = new HashSet<>(sessions.keySet());
     busy.addAll(aside);
-    long now = System.nanoTime();
-    resting.values().removeIf(until -> until - now <= 0);
-    busy.addAll(resting.keySet());
+    busy.addAll(resting.now());
     download.anotherLease(busy, true)
         .onSuccess(lease -> SourceRequest.pieces(owner.vertx, owner.http, lease.sourceAddress(), download.sha256(), lease.size())
             .onComplete(answer -> listed(lease, answer)))
@@ -398,7 +396,7 @@ final class PieceFetch implements Fetch {
       for (SourceSession session : List.copyOf(sessions.values())) {
         if (session.dryFor(now, DRY_NANOS)) {
           // Its place may go to a holder with the pieces still missing: the seed, say, or a downloader further on.
-          resting.put(session.peerId(), now + REST_NANOS);
+          resting.rest(session.peerId(), REST_MILLIS);
           letGo(session);
         } else if (session.wantsList(now, PARTIAL_LIST_NANOS)) {
           askAgain(session);

@@ -7,18 +7,17 @@ import io.vertx.core.http.HttpClientResponse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import shoal.common.transfer.FailureReason;
 import shoal.peer.metrics.PeerMetrics;
+import shoal.peer.tracker.TrackerClient;
 import shoal.peer.tracker.TrackerClient.Lease;
 
 /**
@@ -58,8 +57,8 @@ final class StreamFetch implements Fetch {
   private SourceWatch watch;
   /** Set when this side broke off the current source for its pace, so the failure that follows is told as such. */
   private SourceWatch.Verdict stopping;
-  /** Holders that answered busy, and when (System.nanoTime()) each may be asked again. */
-  private final Map<String, Long> resting = new HashMap<>();
+  /** Holders that answered busy, for the pause each asked for. */
+  private final RestingSources resting = new RestingSources();
 
   StreamFetch(Download download, Lease first) {
     this.download = download;
@@ -240,22 +239,19 @@ final class StreamFetch implements Fetch {
     Future<Void> cleanup = reason == FailureReason.OVERSIZED ? discardPartial() : Future.succeededFuture();
     if (reason == FailureReason.BUSY) {
       // Left alone for the pause its Retry-After asks for; any other holder may be asked meanwhile.
-      resting.put(current.sourcePeerId(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SourceFailure.busyPause(failure)));
+      resting.rest(current.sourcePeerId(), SourceFailure.busyPause(failure));
     }
     cleanup.onComplete(done -> askForAnotherSource());
   }
 
   private void askForAnotherSource() {
-    long now = System.nanoTime();
-    resting.values().removeIf(until -> until - now <= 0);
-    download.anotherLease(Set.copyOf(resting.keySet()), false)
+    download.anotherLease(resting.now(), false)
         .onSuccess(this::attempt)
         .onFailure(e -> {
-          if (Download.nobodyElse(e) && !resting.isEmpty()) {
+          OptionalLong soonest = resting.soonestMillis();
+          if (TrackerClient.notAvailable(e) && soonest.isPresent()) {
             // Only holders that are busy for now have it: ask again once the first may be asked.
-            long soonest = resting.values().stream().mapToLong(Long::longValue).min().orElse(now);
-            owner.vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(soonest - System.nanoTime())),
-                fired -> askForAnotherSource());
+            owner.vertx.setTimer(soonest.getAsLong(), fired -> askForAnotherSource());
           } else if (!download.secondChance(e, this::askForAnotherSource)) {
             result.tryFail(download.gaveUp(e));
           }

@@ -32,6 +32,11 @@ final class UnfinishedDownloads {
   /** What a recorded download may own beside its record: its bytes, and the pieces among them that matched. */
   private static final List<String> OWNED = List.of(".part", ".have");
 
+  /** A blocking step on these records. */
+  interface Io {
+    void run() throws IOException;
+  }
+
   private final Path dir;
 
   UnfinishedDownloads(Path partialDir) {

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-import shoal.common.http.ApiError;
 
 /**
  * Waits for files that nobody offers yet: each wait repeats its attempt (asking the tracker for a
@@ -80,8 +79,7 @@ public final class HolderWatch {
    * other failure (a bad request, a name several files share) ends a wait.
    */
   public static boolean notThereYet(Throwable failure) {
-    return failure instanceof ApiError error
-        && ("not_available".equals(error.code()) || error.status() == 429 || error.status() >= 500);
+    return TrackerClient.notAvailable(failure) || TrackerClient.couldNotAnswer(failure);
   }
 
   /**

@@ -210,6 +210,19 @@ public final class TrackerClient {
     return sent.recover(this::unreachable).compose(TrackerClient::checked);
   }
 
+  /** Whether {@code failure} is the tracker's {@code not_available}: no holder (but those excluded) has the file. */
+  public static boolean notAvailable(Throwable failure) {
+    return failure instanceof ApiError error && "not_available".equals(error.code());
+  }
+
+  /**
+   * Whether {@code failure} says the tracker could not answer for now (rate-limiting, overloaded,
+   * out of reach: 429 or 5xx) rather than that the answer is no.
+   */
+  public static boolean couldNotAnswer(Throwable failure) {
+    return failure instanceof ApiError error && (error.status() == 429 || error.status() >= 500);
+  }
+
   private <T> Future<T> unreachable(Throwable cause) {
     return Future.failedFuture(new ApiError(503, "tracker_unreachable",
         "The tracker at " + baseUrl + " cannot be reached: " + cause.getMessage()));
