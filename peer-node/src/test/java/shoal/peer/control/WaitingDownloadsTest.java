@@ -132,58 +132,21 @@ class WaitingDownloadsTest {
   @DisplayName("a download waiting by SHA-256 survives a restart of the node: it waits again, and finishes once a peer shares the file")
   void waitingSurvivesARestart() throws Exception {
     String sha256 = TestFiles.random(staged.resolve("archive.tar"), 1L << 20, 47);
-    PeerNode before = network.peer("user", userShare);
-    assertThat(network.control(before).post("/api/v1/downloads", before.controlToken(),
-        new JsonObject().put("sha256", sha256).put("wait", true)).statusCode()).isEqualTo(202);
-    before.close();
 
-    PeerNode after = network.peer("user", userShare);
-    TrackerApi control = network.control(after);
-    // The node asks the tracker about what it resumes once it runs: the wait is listed within moments.
-    AtomicReference<JsonObject> resumed = new AtomicReference<>();
-    Eventually.within(Duration.ofSeconds(5), () -> {
-      var listed = control.send(HttpMethod.GET, "/api/v1/downloads", after.controlToken(), null).bodyAsJsonArray();
-      assertThat(listed).hasSize(1);
-      resumed.set(listed.getJsonObject(0));
-    });
-    assertThat(resumed.get().getString("sha256")).isEqualTo(sha256);
-    assertThat(resumed.get().getString("state")).isEqualTo("waiting");
-    String id = resumed.get().getString("downloadId");
+    JsonObject resumed = waitRestartAndShare(new JsonObject().put("sha256", sha256), "archive.tar", sha256);
 
-    Files.move(staged.resolve("archive.tar"), holderShare.resolve("archive.tar"));
-    network.peer("holder", holderShare);
-
-    Eventually.within(WAKE_UP, () -> assertThat(download(control, after, id).getString("state")).isEqualTo("done"));
-    assertThat(Sha256.ofFile(userShare.resolve("archive.tar"))).isEqualTo(sha256);
+    assertThat(resumed.getString("sha256")).isEqualTo(sha256);
   }
 
   @Test
   @DisplayName("a download waiting by name survives a restart of the node too, and finishes once a peer shares a file of that name")
   void waitingByNameSurvivesARestart() throws Exception {
     String sha256 = TestFiles.random(staged.resolve("notes of 2026.txt"), 300_000, 53);
-    PeerNode before = network.peer("user", userShare);
-    assertThat(network.control(before).post("/api/v1/downloads", before.controlToken(),
-        new JsonObject().put("name", "notes of 2026.txt").put("wait", true)).statusCode()).isEqualTo(202);
-    before.close();
 
-    PeerNode after = network.peer("user", userShare);
-    TrackerApi control = network.control(after);
-    AtomicReference<JsonObject> resumed = new AtomicReference<>();
-    Eventually.within(Duration.ofSeconds(5), () -> {
-      var listed = control.send(HttpMethod.GET, "/api/v1/downloads", after.controlToken(), null).bodyAsJsonArray();
-      assertThat(listed).hasSize(1);
-      resumed.set(listed.getJsonObject(0));
-    });
-    assertThat(resumed.get().getString("name")).isEqualTo("notes of 2026.txt");
-    assertThat(resumed.get().getString("sha256")).isNull();
-    assertThat(resumed.get().getString("state")).isEqualTo("waiting");
-    String id = resumed.get().getString("downloadId");
+    JsonObject resumed = waitRestartAndShare(new JsonObject().put("name", "notes of 2026.txt"), "notes of 2026.txt", sha256);
 
-    Files.move(staged.resolve("notes of 2026.txt"), holderShare.resolve("notes of 2026.txt"));
-    network.peer("holder", holderShare);
-
-    Eventually.within(WAKE_UP, () -> assertThat(download(control, after, id).getString("state")).isEqualTo("done"));
-    assertThat(Sha256.ofFile(userShare.resolve("notes of 2026.txt"))).isEqualTo(sha256);
+    assertThat(resumed.getString("name")).isEqualTo("notes of 2026.txt");
+    assertThat(resumed.getString("sha256")).isNull();
     try (var left = Files.walk(userShare.resolve(".shoal"))) {
       assertThat(left.map(path -> path.getFileName().toString())).as("records left in .shoal")
           .noneMatch(file -> file.endsWith(".wait") || file.endsWith(".download"));
@@ -214,5 +177,36 @@ class WaitingDownloadsTest {
     HttpResponse<?> response = control.send(HttpMethod.GET, "/api/v1/downloads/" + id, user.controlToken(), null);
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
     return response.bodyAsJsonObject();
+  }
+
+  /**
+   * Asks the user's node to wait for {@code ask} (the staged file {@code fileName}), restarts the
+   * node, and answers the download it resumed, listed as waiting; then a holder shares the file,
+   * and the download must end done with the right bytes.
+   */
+  private JsonObject waitRestartAndShare(JsonObject ask, String fileName, String sha256) throws Exception {
+    PeerNode before = network.peer("user", userShare);
+    assertThat(network.control(before).post("/api/v1/downloads", before.controlToken(), ask.copy().put("wait", true))
+        .statusCode()).isEqualTo(202);
+    before.close();
+
+    PeerNode after = network.peer("user", userShare);
+    TrackerApi control = network.control(after);
+    // The node asks the tracker about what it resumes once it runs: the wait is listed within moments.
+    AtomicReference<JsonObject> resumed = new AtomicReference<>();
+    Eventually.within(Duration.ofSeconds(5), () -> {
+      var listed = control.send(HttpMethod.GET, "/api/v1/downloads", after.controlToken(), null).bodyAsJsonArray();
+      assertThat(listed).hasSize(1);
+      resumed.set(listed.getJsonObject(0));
+    });
+    assertThat(resumed.get().getString("state")).isEqualTo("waiting");
+    String id = resumed.get().getString("downloadId");
+
+    Files.move(staged.resolve(fileName), holderShare.resolve(fileName));
+    network.peer("holder", holderShare);
+
+    Eventually.within(WAKE_UP, () -> assertThat(download(control, after, id).getString("state")).isEqualTo("done"));
+    assertThat(Sha256.ofFile(userShare.resolve(fileName))).isEqualTo(sha256);
+    return resumed.get();
   }
 }
