@@ -53,6 +53,13 @@ final class SourceSession {
   private boolean contended;
   /** When the session last had neither a piece under way nor one to take; 0 while it has. */
   private long idleSince;
+  /**
+   * Pieces received whose hash is still being checked. Until one of the holder's pieces has matched
+   * ({@link #proven}), they count against its depth: a holder sending wrong bytes at socket speed
+   * would otherwise be handed piece after piece before the first verdict, the whole file in the end.
+   */
+  private int judging;
+  private boolean proven;
 
   /** One piece asked of the holder. */
   private static final class PieceRequest {
@@ -126,7 +133,8 @@ final class SourceSession {
 
   /** Takes more pieces while it has fewer under way than it may and there are any for it; otherwise waits to be woken. */
   void next() {
-    while (!ended && !pausing && inFlight.size() < (contended || fetch.holders() > 1 ? 1 : ALONE_DEPTH)) {
+    while (!ended && !pausing
+        && inFlight.size() + (proven ? 0 : judging) < (contended || fetch.holders() > 1 ? 1 : ALONE_DEPTH)) {
       OptionalInt claimed = fetch.claim(this);
       if (claimed.isEmpty()) {
         if (inFlight.isEmpty() && idleSince == 0) {
@@ -164,12 +172,19 @@ final class SourceSession {
           inFlight.remove(asked);
           SourceWatch.Verdict pace = stopping;
           if (received.succeeded()) {
-            // The next piece is asked for while the disk thread still hashes this one.
+            // The next piece is asked for while the disk thread still hashes this one (once the
+            // holder has proven itself; before, the hash is waited for).
+            judging++;
             next();
           }
           Future<PieceWriter.Outcome> outcome = asked.writer == null
               ? Future.succeededFuture(PieceWriter.Outcome.SHORT) : asked.writer.finish();
-          outcome.onComplete(judged -> judge(asked, judged.result(), judged.cause(), received.cause(), pace));
+          outcome.onComplete(judged -> {
+            if (received.succeeded()) {
+              judging--;
+            }
+            judge(asked, judged.result(), judged.cause(), received.cause(), pace);
+          });
         });
   }
 
@@ -197,6 +212,10 @@ final class SourceSession {
       busyAnswers = 0;
       tally.pieceVerified();
       fetch.pieceVerified(asked.piece, this);
+      if (!proven) {
+        proven = true;
+        next();
+      }
       return;
     }
     if (ended) {
